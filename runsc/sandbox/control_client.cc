@@ -35,7 +35,20 @@ absl::StatusOr<control::Response> ControlClient::Call(
   }
   absl::Status s = control::SendMessage(sock->get(), req, fds, deadline);
   control::Response resp;
-  if (s.ok()) s = control::RecvMessage(sock->get(), &resp, nullptr, deadline);
+  if (s.ok()) {
+    s = control::RecvMessage(sock->get(), &resp, nullptr, deadline);
+  } else if (s.code() == absl::StatusCode::kUnavailable) {
+    // The sandbox may have refused us (SO_PEERCRED) and closed before our
+    // request was fully sent: its reply, if any, explains why.
+    control::Response refusal;
+    if (control::RecvMessage(sock->get(), &refusal, nullptr,
+                             absl::Now() + absl::Milliseconds(100))
+            .ok() &&
+        refusal.has_error()) {
+      resp = std::move(refusal);
+      s = absl::OkStatus();
+    }
+  }
   if (!s.ok()) {
     if (s.code() == absl::StatusCode::kUnavailable) {
       return absl::UnavailableError(
