@@ -13,6 +13,7 @@
 
 #include <cerrno>
 
+#include "absl/base/internal/sysinfo.h"
 #include "absl/strings/str_cat.h"
 
 namespace boot {
@@ -174,6 +175,10 @@ std::vector<SyscallRule> SentrySyscallTable(const SeccompOptions& options) {
       {SYS(futex), {}, 0, "locks and condition variables"},
       {SYS(sched_yield), {}, 0, "spinning politely"},
       {SYS(sched_getaffinity), {}, 0, "CPU placement of task threads"},
+      // glibc's pthread_create reads the creator's policy when it races
+      // with another thread creation (inherited scheduling attributes).
+      {SYS(sched_getparam), {}, 0, "glibc pthread_create"},
+      {SYS(sched_getscheduler), {}, 0, "glibc pthread_create"},
       {SYS(sched_setaffinity), {}, 0, "keeping task and stub on one CPU"},
       {SYS(getrandom), {}, 0, "the sentry's getrandom, AT_RANDOM"},
       {SYS(getrusage), {}, 0, "stats for events"},
@@ -228,7 +233,16 @@ std::vector<SyscallRule> SentrySyscallTable(const SeccompOptions& options) {
 
 #undef SYS
 
+void PrepareForSeccomp() {
+  // absl::Mutex and SpinLock size their spinning by the CPU count, and absl's
+  // cycle clock by the CPU frequency, read lazily from /proc and /sys (via
+  // glibc's get_nprocs) on first contention: do it now, while open works.
+  (void)absl::base_internal::NumCPUs();
+  (void)absl::base_internal::NominalCPUFrequency();
+}
+
 absl::Status InstallSentryFilter(const SeccompOptions& options) {
+  PrepareForSeccomp();
   scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
   if (ctx == nullptr) return absl::InternalError("seccomp_init failed");
   struct Release {

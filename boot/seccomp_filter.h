@@ -53,6 +53,11 @@ struct SyscallRule {
 // The allow-list for these options, in the order it is documented.
 std::vector<SyscallRule> SentrySyscallTable(const SeccompOptions& options);
 
+// Runs the lazy one-time initialisations of our libraries that would need
+// calls outside the allow-list (CPU count and frequency for absl's mutexes).
+// InstallSentryFilter calls it; must run before /proc and /sys go away.
+void PrepareForSeccomp();
+
 // Installs the filter on the calling process (all threads).
 absl::Status InstallSentryFilter(const SeccompOptions& options);
 
