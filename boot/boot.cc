@@ -76,9 +76,8 @@ absl::Status Boot(const BootConfig& config, bool* ready_sent) {
 
   if (config.start_sync_fd >= 0) {
     control::SyncMessage go;
-    RETURN_IF_ERROR(runsc::control::RecvMessage(config.start_sync_fd, &go,
-                                                nullptr,
-                                                absl::InfiniteFuture()));
+    RETURN_IF_ERROR(runsc::control::RecvMessage(
+        config.start_sync_fd, &go, nullptr, absl::InfiniteFuture()));
     if (!go.has_go()) {
       return absl::InvalidArgumentError("start sync: expected go");
     }

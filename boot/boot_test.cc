@@ -53,7 +53,8 @@ class BootTest : public ::testing::Test {
     ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
     sync_.reset(sv[0]);
     base::UniqueFd boot_sync(sv[1]);
-    base::UniqueFd spec(static_cast<int>(::syscall(SYS_memfd_create, "spec", 0)));
+    base::UniqueFd spec(
+        static_cast<int>(::syscall(SYS_memfd_create, "spec", 0)));
     ASSERT_TRUE(spec.valid());
     const char kSpec[] = "{\"ociVersion\":\"1.0.2\"}";
     ASSERT_EQ(::write(spec.get(), kSpec, strlen(kSpec)),
@@ -157,8 +158,7 @@ TEST_F(BootTest, ServesControlChannelUnderSeccomp) {
     absl::StatusOr<int> ws = runsc::sandbox::ControlClient(path_).Wait("c1");
     _exit(ws.ok() && WIFSIGNALED(*ws) && WTERMSIG(*ws) == SIGTERM ? 0 : 1);
   }
-  ASSERT_TRUE(
-      c.Signal("c1", control::SignalRequest::INIT, 0, SIGTERM).ok());
+  ASSERT_TRUE(c.Signal("c1", control::SignalRequest::INIT, 0, SIGTERM).ok());
   int ws;
   ASSERT_EQ(::waitpid(waiter, &ws, 0), waiter);
   EXPECT_TRUE(WIFEXITED(ws) && WEXITSTATUS(ws) == 0) << ws;

@@ -215,9 +215,8 @@ void ControlServer::ReapFinished() {
 void ControlServer::ServeConnection(base::UniqueFd conn, Conn* self) {
   Request req;
   std::vector<base::UniqueFd> fds;
-  absl::Status s =
-      runsc::control::RecvMessage(conn.get(), &req, &fds,
-                                  absl::Now() + options_.request_timeout);
+  absl::Status s = runsc::control::RecvMessage(
+      conn.get(), &req, &fds, absl::Now() + options_.request_timeout);
   Response resp;
   bool destroyed = false;
   if (s.ok()) {
@@ -281,15 +280,15 @@ absl::Status ControlServer::Serve() {
       Response resp;
       SetError(&resp, refuse);
       // Short deadline: a refused peer gets no more of our time.
-      (void)runsc::control::SendMessage(
-          conn.get(), resp, {}, absl::Now() + absl::Milliseconds(100));
+      (void)runsc::control::SendMessage(conn.get(), resp, {},
+                                        absl::Now() + absl::Milliseconds(100));
       continue;
     }
     conns_.emplace_back();
     Conn* c = &conns_.back();
     ++active_;
-    c->thread = std::thread(&ControlServer::ServeConnection, this,
-                            std::move(conn), c);
+    c->thread =
+        std::thread(&ControlServer::ServeConnection, this, std::move(conn), c);
   }
   // New and queued connections now fail at once (connection refused/reset)
   // instead of waiting for a server that is gone.

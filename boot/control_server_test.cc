@@ -156,12 +156,10 @@ TEST_F(ControlTest, SignalAndWait) {
           .code(),
       absl::StatusCode::kOk);
   EXPECT_EQ(kernel_->signals(), (std::vector<int>{SIGKILL, SIGHUP, 2}));
-  EXPECT_EQ(
-      c.Signal("c1", runsc::control::SignalRequest::PROCESS, 0, 9).code(),
-      absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(
-      c.Signal("c1", runsc::control::SignalRequest::INIT, 0, 99).code(),
-      absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(c.Signal("c1", runsc::control::SignalRequest::PROCESS, 0, 9).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(c.Signal("c1", runsc::control::SignalRequest::INIT, 0, 99).code(),
+            absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(c.Signal("nope", runsc::control::SignalRequest::INIT, 0, 9).code(),
             absl::StatusCode::kNotFound);
 }
@@ -256,10 +254,12 @@ TEST_F(ControlTest, MalformedAndOversizedFramesGetErrors) {
   // Garbage body.
   runsc::control::Response r =
       RawExchange(path_, std::string("\x03\x00\x00\x00\xff\xff\xff", 7));
-  EXPECT_EQ(r.error().code(), static_cast<int>(absl::StatusCode::kInvalidArgument));
+  EXPECT_EQ(r.error().code(),
+            static_cast<int>(absl::StatusCode::kInvalidArgument));
   // Oversized length prefix.
   r = RawExchange(path_, std::string("\xff\xff\xff\xff", 4));
-  EXPECT_EQ(r.error().code(), static_cast<int>(absl::StatusCode::kInvalidArgument));
+  EXPECT_EQ(r.error().code(),
+            static_cast<int>(absl::StatusCode::kInvalidArgument));
   EXPECT_THAT(r.error().message(), HasSubstr("exceeds"));
   // Empty request (no oneof set).
   r = RawExchange(path_, std::string("\x00\x00\x00\x00", 4));

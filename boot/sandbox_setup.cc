@@ -46,7 +46,8 @@ absl::Status CloseAllExcept(absl::Span<const int> keep) {
   std::sort(sorted.begin(), sorted.end());
   unsigned next = 0;
   for (int fd : sorted) {
-    if (fd < 0) return absl::InvalidArgumentError("negative descriptor to keep");
+    if (fd < 0)
+      return absl::InvalidArgumentError("negative descriptor to keep");
     if (static_cast<unsigned>(fd) < next) continue;  // duplicate
     if (static_cast<unsigned>(fd) > next) {
       RETURN_IF_ERROR(CloseRange(next, static_cast<unsigned>(fd) - 1));

@@ -47,9 +47,8 @@ struct ChildResult {
 ChildResult RunChild(const std::function<int(int report_fd)>& body) {
   int p[2];
   EXPECT_EQ(::pipe2(p, O_CLOEXEC), 0);
-  pid_t pid = static_cast<pid_t>(
-      ::syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, nullptr, nullptr, nullptr,
-                nullptr));
+  pid_t pid = static_cast<pid_t>(::syscall(SYS_clone, CLONE_NEWPID | SIGCHLD,
+                                           nullptr, nullptr, nullptr, nullptr));
   EXPECT_GE(pid, 0) << strerror(errno);
   if (pid == 0) {
     ::close(p[0]);
@@ -280,8 +279,8 @@ TEST_F(SandboxSetupTest, FilterKillsPtraceTraceme) {
 
 TEST_F(SandboxSetupTest, HostNetworkFilterAllowsInetSocket) {
   ChildResult r = RunChild([](int fd) {
-    absl::Status s = SetupSandbox(
-        SetupOptions{.keep_fds = {fd}, .host_network = true});
+    absl::Status s =
+        SetupSandbox(SetupOptions{.keep_fds = {fd}, .host_network = true});
     if (!s.ok()) return 10;
     if (!InstallSentryFilter(SeccompOptions{true}).ok()) return 11;
     int sock = ::socket(AF_INET, SOCK_DGRAM, 0);

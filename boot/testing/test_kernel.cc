@@ -49,8 +49,7 @@ absl::Status TestKernel::Signal(const control::SignalRequest& req) {
   signals_.push_back(req.signo());
   if ((req.target() == control::SignalRequest::INIT ||
        req.target() == control::SignalRequest::ALL) &&
-      (req.signo() == SIGKILL || req.signo() == SIGTERM) &&
-      init_status_ < 0) {
+      (req.signo() == SIGKILL || req.signo() == SIGTERM) && init_status_ < 0) {
     init_status_ = req.signo();  // wait status of a process killed by signo
   }
   return absl::OkStatus();

@@ -45,9 +45,8 @@ absl::Status WaitReady(int sock, short events, absl::Time deadline) {
 
 absl::Status PeerGone(int err, absl::string_view what) {
   if (err == EPIPE || err == ECONNRESET) {
-    return absl::UnavailableError(
-        absl::StrCat("control channel: connection closed by peer (", what,
-                     ")"));
+    return absl::UnavailableError(absl::StrCat(
+        "control channel: connection closed by peer (", what, ")"));
   }
   return base::ErrnoStatus(err, what);
 }
@@ -185,8 +184,8 @@ absl::StatusOr<Frame> RecvFrame(int sock, absl::Time deadline) {
   }
   if (len > kMaxFrameSize) {
     return absl::InvalidArgumentError(
-        absl::StrCat("control message of ", len,
-                     " bytes exceeds the limit of ", kMaxFrameSize));
+        absl::StrCat("control message of ", len, " bytes exceeds the limit of ",
+                     kMaxFrameSize));
   }
   frame.body.resize(len);
   size_t got = 0;

@@ -8,9 +8,9 @@
 #include <cstdlib>
 #include <string>
 
+#include "base/errors.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "base/errors.h"
 #include "runsc/proto/control.pb.h"
 
 namespace runsc::control {

@@ -55,15 +55,15 @@ absl::StatusOr<control::Response> ControlClient::Call(
           absl::StrCat(kGone, " (", s.message(), ")"));
     }
     if (s.code() == absl::StatusCode::kDeadlineExceeded) {
-      return absl::DeadlineExceededError(
-          absl::StrCat("sandbox did not answer within ",
-                       absl::FormatDuration(timeout_)));
+      return absl::DeadlineExceededError(absl::StrCat(
+          "sandbox did not answer within ", absl::FormatDuration(timeout_)));
     }
     return s;
   }
   if (resp.has_error()) {
     int code = resp.error().code();
-    if (code <= 0 || code > static_cast<int>(absl::StatusCode::kUnauthenticated)) {
+    if (code <= 0 ||
+        code > static_cast<int>(absl::StatusCode::kUnauthenticated)) {
       code = static_cast<int>(absl::StatusCode::kUnknown);
     }
     return absl::Status(static_cast<absl::StatusCode>(code),

@@ -131,9 +131,9 @@ std::string DescribeWaitStatus(int ws) {
   if (WIFEXITED(ws)) return absl::StrCat("exit status ", WEXITSTATUS(ws));
   if (WIFSIGNALED(ws)) {
     const char* name = sigabbrev_np(WTERMSIG(ws));
-    return absl::StrCat("killed by signal ", WTERMSIG(ws),
-                        name != nullptr ? absl::StrCat(" (SIG", name, ")")
-                                        : "");
+    return absl::StrCat(
+        "killed by signal ", WTERMSIG(ws),
+        name != nullptr ? absl::StrCat(" (SIG", name, ")") : "");
   }
   return absl::StrCat("wait status ", ws);
 }
@@ -141,7 +141,8 @@ std::string DescribeWaitStatus(int ws) {
 absl::StatusOr<pid_t> Spawn(const SpawnSpec& spec) {
   if (spec.argv.empty()) return absl::InvalidArgumentError("spawn: no argv");
   std::vector<char*> argv;
-  for (const std::string& a : spec.argv) argv.push_back(const_cast<char*>(a.c_str()));
+  for (const std::string& a : spec.argv)
+    argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
   int max_fd = 2;
   for (const auto& p : spec.fds) {
@@ -151,14 +152,16 @@ absl::StatusOr<pid_t> Spawn(const SpawnSpec& spec) {
     max_fd = std::max({max_fd, p.first, p.second});
   }
   int report_target = 0;
-  for (const auto& p : spec.fds) report_target = std::max(report_target, p.second + 1);
+  for (const auto& p : spec.fds)
+    report_target = std::max(report_target, p.second + 1);
   int ep[2];
   if (::pipe2(ep, O_CLOEXEC) != 0) return base::ErrnoStatus(errno, "pipe2");
   base::UniqueFd report_read(ep[0]), report_write(ep[1]);
   int base = std::max({max_fd, ep[0], ep[1], report_target}) + 1;
   std::vector<int> temps(spec.fds.size());  // allocated before clone
-  pid_t pid = static_cast<pid_t>(::syscall(
-      SYS_clone, spec.clone_flags | SIGCHLD, nullptr, nullptr, nullptr, nullptr));
+  pid_t pid =
+      static_cast<pid_t>(::syscall(SYS_clone, spec.clone_flags | SIGCHLD,
+                                   nullptr, nullptr, nullptr, nullptr));
   if (pid < 0) return base::ErrnoStatus(errno, "clone");
   if (pid == 0) {
     ChildExec(argv.data(), spec.fds, temps.data(), report_write.get(), base,
@@ -189,9 +192,8 @@ absl::StatusOr<LaunchResult> LaunchSandbox(const LaunchConfig& config) {
   }
   struct stat st;
   if (::stat(config.state_dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("launch: state directory ", config.state_dir,
-                     " does not exist"));
+    return absl::FailedPreconditionError(absl::StrCat(
+        "launch: state directory ", config.state_dir, " does not exist"));
   }
 
   LaunchResult result;
@@ -251,9 +253,9 @@ absl::StatusOr<LaunchResult> LaunchSandbox(const LaunchConfig& config) {
     gofer.argv.push_back(config.container_id);
     absl::StatusOr<pid_t> pid = Spawn(gofer);
     if (!pid.ok()) {
-      return absl::Status(pid.status().code(),
-                          absl::StrCat("starting the gofer: ",
-                                       pid.status().message()));
+      return absl::Status(
+          pid.status().code(),
+          absl::StrCat("starting the gofer: ", pid.status().message()));
     }
     result.gofer_pid = *pid;
     gofer_ends.clear();  // the gofer holds them now
@@ -269,12 +271,9 @@ absl::StatusOr<LaunchResult> LaunchSandbox(const LaunchConfig& config) {
   boot.host_network = config.host_network;
   SpawnSpec sandbox;
   sandbox.clone_flags = config.sandbox_clone_flags;
-  sandbox.fds = {{config.stdio_fds[0], 0},
-                 {config.stdio_fds[1], 1},
-                 {config.stdio_fds[2], 2},
-                 {sandbox_spec.get(), 3},
-                 {listener.get(), 4},
-                 {sync_child.get(), 5}};
+  sandbox.fds = {{config.stdio_fds[0], 0}, {config.stdio_fds[1], 1},
+                 {config.stdio_fds[2], 2}, {sandbox_spec.get(), 3},
+                 {listener.get(), 4},      {sync_child.get(), 5}};
   int next = 6;
   for (const base::UniqueFd& fd : sentry_ends) {
     sandbox.fds.push_back({fd.get(), next});
@@ -293,9 +292,9 @@ absl::StatusOr<LaunchResult> LaunchSandbox(const LaunchConfig& config) {
   }
   absl::StatusOr<pid_t> pid = Spawn(sandbox);
   if (!pid.ok()) {
-    return absl::Status(pid.status().code(),
-                        absl::StrCat("starting the sandbox: ",
-                                     pid.status().message()));
+    return absl::Status(
+        pid.status().code(),
+        absl::StrCat("starting the sandbox: ", pid.status().message()));
   }
   result.sandbox_pid = *pid;
   // Only the children may hold these now: EOF on sync means the sandbox died.
@@ -338,12 +337,13 @@ absl::StatusOr<LaunchResult> LaunchSandbox(const LaunchConfig& config) {
   }
   if (answer.has_error()) {
     int code = answer.error().code();
-    if (code <= 0 || code > static_cast<int>(absl::StatusCode::kUnauthenticated)) {
+    if (code <= 0 ||
+        code > static_cast<int>(absl::StatusCode::kUnauthenticated)) {
       code = static_cast<int>(absl::StatusCode::kUnknown);
     }
-    return absl::Status(static_cast<absl::StatusCode>(code),
-                        absl::StrCat("sandbox failed to start: ",
-                                     answer.error().message()));
+    return absl::Status(
+        static_cast<absl::StatusCode>(code),
+        absl::StrCat("sandbox failed to start: ", answer.error().message()));
   }
   if (!answer.has_ready()) {
     return absl::InternalError("sandbox sent an unexpected start message");

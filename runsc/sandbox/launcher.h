@@ -64,8 +64,7 @@ struct LaunchConfig {
   bool host_network = false;
   absl::Duration ready_timeout = absl::Seconds(60);
   // Runs after both children exist, before `go` (e.g. cgroup placement).
-  std::function<absl::Status(pid_t sandbox_pid, pid_t gofer_pid)>
-      before_start;
+  std::function<absl::Status(pid_t sandbox_pid, pid_t gofer_pid)> before_start;
   // Namespaces the sandbox is created in (CLONE_NEWPID is what boot needs).
   unsigned long sandbox_clone_flags = CLONE_NEWPID;
 };

@@ -32,9 +32,8 @@ void LogArgs(const std::vector<std::string>& args, const char* who) {
     int fd;
     if (absl::StartsWith(a, "--log-fd=") &&
         absl::SimpleAtoi(a.substr(9), &fd)) {
-      std::string line =
-          absl::StrCat(who, " pid=", getpid(), " ", absl::StrJoin(args, " "),
-                       "\n");
+      std::string line = absl::StrCat(who, " pid=", getpid(), " ",
+                                      absl::StrJoin(args, " "), "\n");
       (void)!write(fd, line.data(), line.size());
     }
   }
@@ -67,8 +66,8 @@ int Boot(const std::vector<std::string>& args) {
   if (mode == "ok") {
     config->kernel_factory = [](boot::KernelArgs k)
         -> absl::StatusOr<std::unique_ptr<boot::SandboxKernel>> {
-      std::string line = absl::StrCat("spec:", k.spec_json, " io:",
-                                       k.io_fds.size(), "\n");
+      std::string line =
+          absl::StrCat("spec:", k.spec_json, " io:", k.io_fds.size(), "\n");
       if (k.stdio_fds.size() == 3) {
         (void)!write(k.stdio_fds[1].get(), line.data(), line.size());
       }
