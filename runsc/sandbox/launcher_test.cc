@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -38,7 +39,7 @@ class LauncherTest : public ::testing::Test {
     dir_ = tmpl;
     int out[2], log[2];
     ASSERT_EQ(::pipe2(out, O_CLOEXEC), 0);
-    ASSERT_EQ(::pipe2(log, O_CLOEXEC | O_NONBLOCK), 0);
+    ASSERT_EQ(::pipe2(log, O_CLOEXEC), 0);
     out_r_.reset(out[0]);
     out_w_.reset(out[1]);
     log_r_.reset(log[0]);
@@ -60,10 +61,15 @@ class LauncherTest : public ::testing::Test {
     ::unlink((dir_ + "/sandbox.sock").c_str());
     ::rmdir(dir_.c_str());
   }
-  std::string ReadLog() {
-    std::string s(4096, '\0');
-    ssize_t n = ::read(log_r_.get(), s.data(), s.size());
-    s.resize(n > 0 ? n : 0);
+  // Reads until `lines` whole lines arrived (each child writes one).
+  std::string ReadLog(int lines) {
+    std::string s;
+    while (std::count(s.begin(), s.end(), '\n') < lines) {
+      char buf[1024];
+      ssize_t n = ::read(log_r_.get(), buf, sizeof(buf));
+      if (n <= 0) break;
+      s.append(buf, n);
+    }
     return s;
   }
 
@@ -97,7 +103,7 @@ TEST_F(LauncherTest, StartsSandboxAndGofer) {
   ASSERT_GT(n, 0);
   out.resize(n);
   EXPECT_EQ(out, "spec:{\"ociVersion\":\"1.0.2\"} io:2\n");
-  std::string log = ReadLog();
+  std::string log = ReadLog(2);
   EXPECT_THAT(log, HasSubstr("gofer pid="));
   EXPECT_THAT(log, HasSubstr("--spec-fd=3 --io-fds=4,5 --log-fd=6 "
                              "--bundle=/bundle c1"));
