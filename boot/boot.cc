@@ -156,17 +156,22 @@ absl::Status RunBoot(const BootConfig& config) {
 }
 
 std::vector<std::string> FormatBootArgs(const BootConfig& c) {
+  // Matches runsc/cli's `boot` flags. --network is a global flag there and
+  // is not emitted here; empty lists are left out.
   std::vector<std::string> a;
+  if (!c.bundle.empty()) a.push_back(absl::StrCat("--bundle=", c.bundle));
   a.push_back(absl::StrCat("--spec-fd=", c.spec_fd));
   a.push_back(absl::StrCat("--controller-fd=", c.controller_fd));
   if (c.start_sync_fd >= 0) {
     a.push_back(absl::StrCat("--start-sync-fd=", c.start_sync_fd));
   }
-  a.push_back(absl::StrCat("--io-fds=", absl::StrJoin(c.io_fds, ",")));
-  a.push_back(absl::StrCat("--stdio-fds=", absl::StrJoin(c.stdio_fds, ",")));
+  if (!c.io_fds.empty()) {
+    a.push_back(absl::StrCat("--io-fds=", absl::StrJoin(c.io_fds, ",")));
+  }
+  if (!c.stdio_fds.empty()) {
+    a.push_back(absl::StrCat("--stdio-fds=", absl::StrJoin(c.stdio_fds, ",")));
+  }
   if (c.log_fd >= 0) a.push_back(absl::StrCat("--log-fd=", c.log_fd));
-  a.push_back(c.host_network ? "--network=host" : "--network=none");
-  if (!c.bundle.empty()) a.push_back(absl::StrCat("--bundle=", c.bundle));
   a.push_back(c.container_id);
   return a;
 }

@@ -19,14 +19,18 @@
 // A failure at any step is sent as SyncMessage.error (when the front end is
 // still listening) and returned.
 //
-// Flags (FormatBootArgs / ParseBootArgs; every resource is an inherited fd):
+// Flags after `boot` (FormatBootArgs / ParseBootArgs; they match runsc/cli's
+// `boot` subcommand; every resource is an inherited fd):
+//   --bundle=DIR        informational
 //   --spec-fd=N --controller-fd=N --start-sync-fd=N
 //   --io-fds=N,N,...    gofer connections (root mount first)
 //   --stdio-fds=N,N,N   the root container's stdin, stdout, stderr
-//   --log-fd=N          optional: the debug log, kept open
-//   --network=host|none
-//   --bundle=DIR        informational
+//   --log-fd=N          optional: the debug log, kept open (runsc/cli must
+//                       add this flag before the launcher is given a log fd)
 //   <container-id>      positional
+// Host networking comes from the global --network=host flag (runsc/cli
+// parses it; the CLI sets BootConfig::host_network). ParseBootArgs also
+// accepts --network=host|none|sandbox after `boot` for standalone use.
 #ifndef BOOT_BOOT_H_
 #define BOOT_BOOT_H_
 

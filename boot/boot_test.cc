@@ -221,9 +221,12 @@ TEST(BootArgsTest, RoundTrip) {
   c.io_fds = {6, 7};
   c.stdio_fds = {0, 1, 2};
   c.log_fd = 8;
-  c.host_network = true;
   std::vector<std::string> args = FormatBootArgs(c);
-  EXPECT_THAT(args, ::testing::Contains("--io-fds=6,7"));
+  EXPECT_THAT(args, ::testing::ElementsAre(
+                        "--bundle=/b", "--spec-fd=3", "--controller-fd=4",
+                        "--start-sync-fd=5", "--io-fds=6,7",
+                        "--stdio-fds=0,1,2", "--log-fd=8", "abc"));
+  args.push_back("--network=host");
   absl::StatusOr<BootConfig> p = ParseBootArgs(args);
   ASSERT_TRUE(p.ok()) << p.status();
   EXPECT_EQ(p->container_id, "abc");

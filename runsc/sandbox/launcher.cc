@@ -250,7 +250,6 @@ absl::StatusOr<LaunchResult> LaunchSandbox(const LaunchConfig& config) {
     if (!config.bundle.empty()) {
       gofer.argv.push_back(absl::StrCat("--bundle=", config.bundle));
     }
-    gofer.argv.push_back(config.container_id);
     absl::StatusOr<pid_t> pid = Spawn(gofer);
     if (!pid.ok()) {
       return absl::Status(
@@ -268,7 +267,6 @@ absl::StatusOr<LaunchResult> LaunchSandbox(const LaunchConfig& config) {
   boot.spec_fd = 3;
   boot.controller_fd = 4;
   boot.start_sync_fd = 5;
-  boot.host_network = config.host_network;
   SpawnSpec sandbox;
   sandbox.clone_flags = config.sandbox_clone_flags;
   sandbox.fds = {{config.stdio_fds[0], 0}, {config.stdio_fds[1], 1},
@@ -286,6 +284,8 @@ absl::StatusOr<LaunchResult> LaunchSandbox(const LaunchConfig& config) {
   sandbox.argv.push_back(config.binary);
   sandbox.argv.insert(sandbox.argv.end(), config.global_args.begin(),
                       config.global_args.end());
+  // Last of repeated global flags wins (Go flag semantics, runsc/cli).
+  if (config.host_network) sandbox.argv.push_back("--network=host");
   sandbox.argv.push_back("boot");
   for (std::string& a : boot::FormatBootArgs(boot)) {
     sandbox.argv.push_back(std::move(a));

@@ -3,13 +3,13 @@
 //
 // Processes and descriptors (every resource is an inherited descriptor, see
 // boot/boot.h for the sandbox's flags):
-//   sandbox: <binary> <global args> boot --spec-fd=3 --controller-fd=4
-//              --start-sync-fd=5 --io-fds=6,... --stdio-fds=0,1,2
-//              [--log-fd=N] --network=host|none --bundle=B <id>
+//   sandbox: <binary> <global args> [--network=host] boot --bundle=B
+//              --spec-fd=3 --controller-fd=4 --start-sync-fd=5
+//              --io-fds=6,... --stdio-fds=0,1,2 [--log-fd=N] <id>
 //            created with CLONE_NEWPID (it must be PID 1 of its namespace);
 //            0,1,2 are the container's stdio.
 //   gofer:   <binary> <global args> gofer --spec-fd=3 --io-fds=4,...
-//              [--log-fd=N] --bundle=B <id>
+//              [--log-fd=N] --bundle=B
 //            0,1,2 are /dev/null.
 // The spec travels as a sealed memfd holding the JSON; the gofer mounts are
 // SOCK_SEQPACKET socketpairs (gofer end to the gofer, sentry end to the
@@ -61,6 +61,8 @@ struct LaunchConfig {
   int log_fd = -1;
   // Gofer connections (root filesystem + one per bind mount). 0: no gofer.
   size_t gofer_mounts = 1;
+  // Adds the global --network=host after global_args (the sandbox then
+  // keeps the host's network namespace). Otherwise global_args decide.
   bool host_network = false;
   absl::Duration ready_timeout = absl::Seconds(60);
   // Runs after both children exist, before `go` (e.g. cgroup placement).

@@ -106,9 +106,10 @@ TEST_F(LauncherTest, StartsSandboxAndGofer) {
   std::string log = ReadLog(2);
   EXPECT_THAT(log, HasSubstr("gofer pid="));
   EXPECT_THAT(log, HasSubstr("--spec-fd=3 --io-fds=4,5 --log-fd=6 "
-                             "--bundle=/bundle c1"));
-  EXPECT_THAT(log, HasSubstr("--controller-fd=4 --start-sync-fd=5 "
-                             "--io-fds=6,7 --stdio-fds=0,1,2 --log-fd=8"));
+                             "--bundle=/bundle\n"));
+  EXPECT_THAT(log, HasSubstr("--bundle=/bundle --spec-fd=3 --controller-fd=4 "
+                             "--start-sync-fd=5 --io-fds=6,7 "
+                             "--stdio-fds=0,1,2 --log-fd=8 c1\n"));
 
   ControlClient c(r->control_socket);
   absl::StatusOr<int32_t> pid = c.Ping();

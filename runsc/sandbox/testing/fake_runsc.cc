@@ -50,13 +50,14 @@ int Gofer(const std::vector<std::string>& args) {
   return 0;
 }
 
-int Boot(const std::vector<std::string>& args) {
+int Boot(const std::vector<std::string>& args, bool host_network) {
   LogArgs(args, "boot");
   const char* m = getenv("FAKE_RUNSC_MODE");
   std::string mode = m != nullptr ? m : "ok";
   if (mode == "exit") return 3;
   absl::StatusOr<boot::BootConfig> config = boot::ParseBootArgs(args);
   if (!config.ok()) return 2;
+  config->host_network = host_network;
   if (mode == "hang") {
     runsc::control::SyncMessage go;
     (void)runsc::control::RecvMessage(config->start_sync_fd, &go, nullptr,
@@ -84,9 +85,13 @@ int Boot(const std::vector<std::string>& args) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  bool host_network = false;  // the global --network flag, last one wins
   for (int i = 1; i < argc; ++i) {
     std::vector<std::string> rest(argv + i + 1, argv + argc);
-    if (strcmp(argv[i], "boot") == 0) return Boot(rest);
+    if (absl::StartsWith(argv[i], "--network=")) {
+      host_network = strcmp(argv[i], "--network=host") == 0;
+    }
+    if (strcmp(argv[i], "boot") == 0) return Boot(rest, host_network);
     if (strcmp(argv[i], "gofer") == 0) return Gofer(rest);
   }
   return 64;
