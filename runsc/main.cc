@@ -27,7 +27,15 @@ int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   absl::StatusOr<runsc::cli::Invocation> inv =
       runsc::cli::ParseCommandLine(args);
-  if (!inv.ok()) return PrintError(inv.status().message());
+  if (!inv.ok()) {
+    // Still try to put the error where the engine reads errors (--log).
+    absl::StatusOr<std::unique_ptr<runsc::cli::LogSetup>> logs =
+        runsc::cli::LogSetup::Install(runsc::cli::LoggingFlagsOnly(args),
+                                      "invalid", "");
+    if (!logs.ok()) return PrintError(inv.status().message());
+    (*logs)->ReportError(inv.status().message());
+    return 1;
+  }
 
   const runsc::cmd::CommandEntry* entry = runsc::cmd::FindCommand(inv->command);
   if (entry == nullptr) {

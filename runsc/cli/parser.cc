@@ -507,6 +507,36 @@ absl::StatusOr<Invocation> ParseCommandLine(
   return inv;
 }
 
+GlobalOptions LoggingFlagsOnly(const std::vector<std::string>& args) {
+  GlobalOptions g;
+  std::vector<std::string> norm = NormalizeArgs(args);
+  for (size_t i = 0; i < norm.size(); ++i) {
+    const std::string& a = norm[i];
+    if (a == "--") break;
+    const size_t eq = a.find('=');
+    const std::string name = a.substr(0, eq);
+    std::string value;
+    if (eq != std::string::npos) {
+      value = a.substr(eq + 1);
+    } else if (name != "--debug" && i + 1 < norm.size()) {
+      value = norm[i + 1];
+    }
+    if (name == "--log") {
+      g.log = value;
+    } else if (name == "--log-format" && (value == "text" || value == "json")) {
+      g.log_format = value;
+    } else if (name == "--debug-log") {
+      g.debug_log = value;
+    } else if (name == "--debug-log-format" &&
+               (value == "text" || value == "json")) {
+      g.debug_log_format = value;
+    } else if (name == "--debug" && eq == std::string::npos) {
+      g.debug = true;
+    }
+  }
+  return g;
+}
+
 std::string UsageText(absl::string_view command) {
   Parser parser;
   if (!command.empty()) {

@@ -54,6 +54,13 @@ std::vector<std::string> NormalizeArgs(const std::vector<std::string>& args);
 absl::StatusOr<Invocation> ParseCommandLine(
     const std::vector<std::string>& args);
 
+// The logging flags (--log, --log-format, --debug-log, --debug-log-format,
+// --debug) found in `args` without a full parse: when the command line is
+// wrong, its error still reaches the engine's --log (podman and containerd
+// read errors from there). Values that fail validation are left at their
+// defaults.
+GlobalOptions LoggingFlagsOnly(const std::vector<std::string>& args);
+
 // Usage text for `command` (empty: the top level).
 std::string UsageText(absl::string_view command);
 

@@ -322,3 +322,21 @@ TEST(ParserTest, EveryCommandIsRegistered) {
 
 }  // namespace
 }  // namespace runsc::cli
+
+namespace runsc::cli {
+namespace {
+
+TEST(LoggingFlagsOnlyTest, FindsLogFlagsInABadCommandLine) {
+  GlobalOptions g =
+      LoggingFlagsOnly({"-log", "/b/log.json", "--log-format=json", "--debug",
+                        "create", "--bogus", "x"});
+  EXPECT_EQ(g.log, "/b/log.json");
+  EXPECT_EQ(g.log_format, "json");
+  EXPECT_TRUE(g.debug);
+  g = LoggingFlagsOnly({"--log-format", "xml", "--log=/l", "list"});
+  EXPECT_EQ(g.log_format, "text");
+  EXPECT_EQ(g.log, "/l");
+}
+
+}  // namespace
+}  // namespace runsc::cli

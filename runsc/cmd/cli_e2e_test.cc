@@ -245,6 +245,17 @@ TEST_F(RunscE2eTest, JsonLogAppendsAndErrorsAlsoGoToStderrOnce) {
   }
 }
 
+TEST_F(RunscE2eTest, CommandLineErrorsReachTheJsonLogToo) {
+  std::string log = bundle_ + "/log.json";
+  Result r = Run(
+      {"--log", log, "--log-format", "json", "create", "--no-such-flag", "c1"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("--no-such-flag"));
+  nlohmann::json j = nlohmann::json::parse(ReadFile(log));
+  EXPECT_EQ(j["level"], "error");
+  EXPECT_THAT(j["msg"].get<std::string>(), HasSubstr("--no-such-flag"));
+}
+
 TEST_F(RunscE2eTest, GoStyleSingleDashFlags) {
   std::string log = bundle_ + "/log.json";
   Result r = RunRaw(
