@@ -242,12 +242,11 @@ absl::Status ParseUser(const json& u, const std::string& path, User* out) {
   return absl::OkStatus();
 }
 
-absl::Status ParseProcess(const json& p, Process* out) {
-  const std::string path = "process";
+absl::Status ReadProcess(const json& p, const std::string& path, Process* out) {
   RETURN_IF_ERROR(CheckObject(p, path));
   RETURN_IF_ERROR(Field(p, "terminal", path, &out->terminal));
   if (const json* cs = Member(p, "consoleSize")) {
-    const std::string cs_path = "process.consoleSize";
+    const std::string cs_path = path + ".consoleSize";
     RETURN_IF_ERROR(CheckObject(*cs, cs_path));
     ConsoleSize size;
     RETURN_IF_ERROR(Field(*cs, "height", cs_path, &size.height));
@@ -255,12 +254,12 @@ absl::Status ParseProcess(const json& p, Process* out) {
     out->console_size = size;
   }
   if (const json* u = Member(p, "user")) {
-    RETURN_IF_ERROR(ParseUser(*u, "process.user", &out->user));
+    RETURN_IF_ERROR(ParseUser(*u, path + ".user", &out->user));
   }
 
   const json* args = Member(p, "args");
   const std::string args_msg =
-      "process.args must be a non-empty array of strings";
+      absl::StrCat(path, ".args must be a non-empty array of strings");
   if (args == nullptr || !args->is_array() || args->empty()) {
     return Invalid(args_msg);
   }
@@ -269,7 +268,7 @@ absl::Status ParseProcess(const json& p, Process* out) {
     out->args.push_back(a.get<std::string>());
   }
   if (out->args[0].empty()) {
-    return Invalid("process.args[0] must be a non-empty string");
+    return Invalid(absl::StrCat(path, ".args[0] must be a non-empty string"));
   }
   if (Member(p, "commandLine") != nullptr) {
     // Windows-only; ignored on Linux, like runc.
@@ -279,7 +278,7 @@ absl::Status ParseProcess(const json& p, Process* out) {
   for (size_t i = 0; i < out->env.size(); ++i) {
     size_t eq = out->env[i].find('=');
     if (eq == std::string::npos || eq == 0) {
-      return Invalid(absl::StrCat("process.env[", i, "] \"", out->env[i],
+      return Invalid(absl::StrCat(path, ".env[", i, "] \"", out->env[i],
                                   "\" must have the form KEY=VALUE"));
     }
   }
@@ -287,12 +286,12 @@ absl::Status ParseProcess(const json& p, Process* out) {
   const json* cwd = Member(p, "cwd");
   if (cwd == nullptr || !cwd->is_string() ||
       !IsAbsolute(cwd->get<std::string>())) {
-    return Invalid("process.cwd must be an absolute path");
+    return Invalid(absl::StrCat(path, ".cwd must be an absolute path"));
   }
   out->cwd = cwd->get<std::string>();
 
   if (const json* caps = Member(p, "capabilities")) {
-    const std::string caps_path = "process.capabilities";
+    const std::string caps_path = path + ".capabilities";
     RETURN_IF_ERROR(CheckObject(*caps, caps_path));
     Capabilities c;
     RETURN_IF_ERROR(ParseCapSet(*caps, "bounding", caps_path, &c.bounding));
@@ -332,7 +331,8 @@ absl::Status ParseProcess(const json& p, Process* out) {
   RETURN_IF_ERROR(Field(p, "oomScoreAdj", path, &out->oom_score_adj));
   if (out->oom_score_adj.has_value() &&
       (*out->oom_score_adj < -1000 || *out->oom_score_adj > 1000)) {
-    return Invalid("process.oomScoreAdj must be between -1000 and 1000");
+    return Invalid(
+        absl::StrCat(path, ".oomScoreAdj must be between -1000 and 1000"));
   }
   RETURN_IF_ERROR(Field(p, "selinuxLabel", path, &out->selinux_label));
   return absl::OkStatus();
@@ -635,7 +635,7 @@ absl::StatusOr<Spec> SpecFromJson(const nlohmann::json& doc,
 
   const json* process = Member(doc, "process");
   if (process == nullptr) return Invalid("process must be an object");
-  RETURN_IF_ERROR(ParseProcess(*process, &spec.process));
+  RETURN_IF_ERROR(ReadProcess(*process, "process", &spec.process));
 
   const json* root = Member(doc, "root");
   if (root == nullptr) return Invalid("root must be an object");
@@ -659,6 +659,22 @@ absl::StatusOr<Spec> SpecFromJson(const nlohmann::json& doc,
     RETURN_IF_ERROR(ParseLinux(*l, &spec.linux_spec));
   }
   return spec;
+}
+
+absl::StatusOr<Process> ProcessFromJson(const nlohmann::json& doc) {
+  Process process;
+  RETURN_IF_ERROR(ReadProcess(doc, "process", &process));
+  return process;
+}
+
+absl::StatusOr<Process> ParseProcess(absl::string_view json_text) {
+  json doc;
+  try {
+    doc = json::parse(json_text.begin(), json_text.end());
+  } catch (const json::parse_error& e) {
+    return Invalid(absl::StrCat("process is not valid JSON: ", e.what()));
+  }
+  return ProcessFromJson(doc);
 }
 
 absl::StatusOr<Spec> ParseSpec(absl::string_view json_text,

@@ -532,6 +532,39 @@ TEST(ParseSpecTest, NegativeMemoryMeansUnlimited) {
   EXPECT_EQ(spec->linux_spec.resources->memory->limit, -1);
 }
 
+TEST(ParseProcessTest, ExecProcessFile) {
+  // What containerd writes for `exec --process`.
+  absl::StatusOr<Process> p = ParseProcess(R"({
+    "terminal": false, "user": {"uid": 0, "gid": 0},
+    "args": ["ps", "aux"], "env": ["PATH=/bin"], "cwd": "/",
+    "capabilities": {"bounding": ["CAP_KILL"]}, "noNewPrivileges": true})");
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_THAT(p->args, ElementsAre("ps", "aux"));
+  EXPECT_EQ(p->cwd, "/");
+  EXPECT_TRUE(p->no_new_privileges);
+  EXPECT_THAT(p->capabilities->bounding, ElementsAre("CAP_KILL"));
+
+  absl::StatusOr<Process> same = ProcessFromJson(FullConfig()["process"]);
+  ASSERT_TRUE(same.ok()) << same.status();
+  EXPECT_EQ(same->user.uid, 1000u);
+}
+
+TEST(ParseProcessTest, Errors) {
+  EXPECT_EQ(ParseProcess(R"({"args": [], "cwd": "/"})").status().message(),
+            "process.args must be a non-empty array of strings");
+  EXPECT_EQ(
+      ParseProcess(R"({"args": ["sh"], "cwd": "tmp"})").status().message(),
+      "process.cwd must be an absolute path");
+  EXPECT_EQ(ParseProcess(R"({"args": ["sh"], "cwd": "/",
+                             "user": {"uid": -3}})")
+                .status()
+                .message(),
+            "process.user.uid must be a non-negative integer");
+  EXPECT_EQ(ParseProcess("[]").status().message(), "process must be an object");
+  EXPECT_THAT(std::string(ParseProcess("{").status().message()),
+              HasSubstr("process is not valid JSON"));
+}
+
 TEST(CapabilityTest, KnownList) {
   EXPECT_EQ(KnownCapabilities().size(), 41u);
   EXPECT_EQ(KnownCapabilities().front(), "CAP_CHOWN");
