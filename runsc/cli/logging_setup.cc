@@ -6,12 +6,12 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "base/errors.h"
-#include "base/status_macros.h"
 
 namespace runsc::cli {
 namespace {
@@ -84,18 +84,38 @@ absl::StatusOr<std::unique_ptr<LogSetup>> LogSetup::Install(
     // Only stderr: keep it quiet unless something is wrong.
     s->level_ = base::LogLevel::kWarning;
   }
+  // A log that cannot be opened must not make the command fail (an engine
+  // would then see a spurious error): fall back to stderr and say why.
+  std::vector<std::string> warnings;
   if (!g.log.empty()) {
-    ASSIGN_OR_RETURN(s->log_fd_, OpenAppend(g.log));
+    absl::StatusOr<base::UniqueFd> fd = OpenAppend(g.log);
+    if (fd.ok()) {
+      s->log_fd_ = *std::move(fd);
+    } else {
+      warnings.push_back(absl::StrCat("--log: ", fd.status().message(),
+                                      "; logging to stderr instead"));
+    }
   }
   if (!g.debug_log.empty()) {
     bool is_dir = absl::EndsWith(g.debug_log, "/") || IsDirectory(g.debug_log);
-    if (is_dir) RETURN_IF_ERROR(MakeDirs(g.debug_log));
+    absl::Status made = is_dir ? MakeDirs(g.debug_log) : absl::OkStatus();
     s->debug_log_path_ =
         DebugLogPath(g.debug_log, is_dir, command, id, ::getpid(), absl::Now());
-    ASSIGN_OR_RETURN(s->debug_fd_, OpenAppend(s->debug_log_path_));
+    absl::StatusOr<base::UniqueFd> fd =
+        made.ok() ? OpenAppend(s->debug_log_path_)
+                  : absl::StatusOr<base::UniqueFd>(made);
+    if (fd.ok()) {
+      s->debug_fd_ = *std::move(fd);
+    } else {
+      warnings.push_back(absl::StrCat("--debug-log: ", fd.status().message()));
+      s->debug_log_path_.clear();
+    }
   }
   base::ClearLogSinks();
   s->AddSinks(/*with_stderr=*/true);
+  for (const std::string& w : warnings) {
+    base::LogMessage(base::LogLevel::kWarning, w);
+  }
   return s;
 }
 

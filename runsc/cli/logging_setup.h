@@ -14,6 +14,9 @@
 //    directory; the file is then `runsc.<pid>.<command>.log` inside it. In a
 //    file PATH, %ID%, %COMMAND% and %TIMESTAMP% are replaced (gVisor's
 //    patterns).
+//  * A --log or --debug-log that cannot be opened does not fail the command
+//    (Docker's and containerd's cleanup calls must not fail over a log): a
+//    warning naming the file goes to stderr.
 //  * ReportError is how main reports the command's failure: the message is
 //    logged at error level to the log files and printed once on stderr as
 //    `runsc: <message>` (never twice).
@@ -48,8 +51,10 @@ base::LogLevel LogLevelFromFlags(const GlobalOptions& g);
 
 class LogSetup {
  public:
-  // Opens the files the flags name and installs the sinks. Errors name the
-  // file.
+  // Opens the files the flags name and installs the sinks. A file that
+  // cannot be opened is not fatal: a warning naming it goes to stderr (and
+  // the --log file's records go to stderr instead). Fails only on internal
+  // errors.
   static absl::StatusOr<std::unique_ptr<LogSetup>> Install(
       const GlobalOptions& g, absl::string_view command, absl::string_view id);
 

@@ -140,12 +140,28 @@ TEST_F(LogSetupTest, DebugLogFileWithPatterns) {
   EXPECT_EQ(j["level"], "debug");
 }
 
-TEST_F(LogSetupTest, UnopenableLogNamesTheFile) {
+TEST_F(LogSetupTest, UnopenableLogFallsBackToStderrWithAWarning) {
   GlobalOptions g;
   g.log = dir_ + "/missing/dir/log.json";
-  auto s = LogSetup::Install(g, "list", "");
-  ASSERT_FALSE(s.ok());
-  EXPECT_THAT(std::string(s.status().message()), HasSubstr(g.log));
+  g.log_format = "json";
+  std::string err_path = dir_ + "/stderr";
+  int saved = ::dup(STDERR_FILENO);
+  ASSERT_GE(saved, 0);
+  int err = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  ASSERT_GE(err, 0);
+  ::dup2(err, STDERR_FILENO);
+  ::close(err);
+  {
+    auto s = LogSetup::Install(g, "delete", "c1");
+    EXPECT_TRUE(s.ok()) << s.status();
+    LOG(ERROR) << "still reported";
+  }
+  ::dup2(saved, STDERR_FILENO);
+  ::close(saved);
+  std::string text = ReadFile(err_path);
+  EXPECT_THAT(text, HasSubstr(g.log));
+  EXPECT_THAT(text, HasSubstr("still reported"));
+  EXPECT_EQ(text[0], 'W');  // Text format on stderr, warning first.
 }
 
 TEST(LogLevelTest, FromFlags) {

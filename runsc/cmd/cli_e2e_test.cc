@@ -224,6 +224,11 @@ TEST_F(RunscE2eTest, DeleteForceOfUnknownContainerSucceeds) {
   EXPECT_EQ(r.err, "");
   EXPECT_EQ(r.out, "");
   EXPECT_EQ(Run({"delete", "-f", "gone"}).exit_code, 0);
+  // Even when the bundle (and so the log) is already gone.
+  r = Run({"--log", dir_ + "/gone/log.json", "--log-format", "json", "delete",
+           "--force", "gone"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("logging to stderr instead"));
 }
 
 TEST_F(RunscE2eTest, JsonLogAppendsAndErrorsAlsoGoToStderrOnce) {
