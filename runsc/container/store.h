@@ -15,6 +15,8 @@
 //  * Lock order: at most one container lock at a time per caller. flock locks
 //    belong to the open file description, so a process that already holds a
 //    ContainerLock must use UpdateLocked, not Update (which would deadlock).
+//    For the same reason a child forked (without exec) while a lock is held
+//    shares that lock; the lock descriptor is O_CLOEXEC, so exec drops it.
 //  * Nothing here prints or exits; every failure is an absl::Status whose
 //    message is fit for the user. An unknown container is NotFound with
 //    `container "<id>" does not exist` (podman matches "does not exist").
@@ -50,6 +52,22 @@ absl::StatusOr<Status> ParseStatus(absl::string_view name);
 // OK if a container may move from `from` to `to`; otherwise
 // FailedPrecondition such as `cannot start a container in state "running"`.
 absl::Status CheckTransition(Status from, Status to);
+
+// What a command is about to do to a container; CheckOperation says whether
+// the current status allows it.
+enum class Operation {
+  kStart,       // Created only.
+  kPause,       // Running only.
+  kResume,      // Paused only.
+  kExec,        // Created or Running.
+  kKill,        // Created, Running or Paused.
+  kDelete,      // Created or Stopped (anything else needs --force).
+  kCheckpoint,  // Running only.
+};
+
+// OK or FailedPrecondition `cannot <verb> a container in state "<status>"`
+// (verbs: start, pause, resume, exec in, kill, delete, checkpoint).
+absl::Status CheckOperation(Status current, Operation op);
 
 // A process started by `exec` that a waiter may ask about later.
 struct ExecRecord {
@@ -101,8 +119,9 @@ nlohmann::json OciState(const Metadata& md);
 inline constexpr size_t kMaxIdLength = 250;
 absl::Status ValidateId(absl::string_view id);
 
-// /run/runsc when euid is 0, else $XDG_RUNTIME_DIR/runsc (falling back to
-// /run/user/<uid>/runsc when XDG_RUNTIME_DIR is unset).
+// /run/runsc when euid is 0, else $XDG_RUNTIME_DIR/runsc; without
+// XDG_RUNTIME_DIR, /run/user/<uid>/runsc if /run/user/<uid> exists, else
+// /tmp/runsc-<uid>.
 std::string DefaultRoot();
 
 // Liveness. ProcessStartTime reads field 22 of /proc/<pid>/stat.

@@ -223,6 +223,12 @@ absl::StatusOr<Spec> ParseSpec(absl::string_view json,
 absl::StatusOr<Spec> SpecFromJson(const nlohmann::json& doc,
                                   absl::string_view bundle_dir);
 
+// Parses and validates a lone process object, such as the file `exec
+// --process` names (containerd, podman). Errors name fields as
+// "process.<field>", as in a config.json.
+absl::StatusOr<Process> ParseProcess(absl::string_view json);
+absl::StatusOr<Process> ProcessFromJson(const nlohmann::json& doc);
+
 // Reads <bundle_dir>/config.json and parses it. A missing file gives NotFound
 // "open <bundle>/config.json: No such file or directory"; a missing bundle
 // directory gives the same message for the bundle path's config.json.

@@ -1,0 +1,80 @@
+#include "runsc/cmd/common.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+
+#include "absl/algorithm/container.h"
+#include "absl/strings/str_cat.h"
+#include "base/errors.h"
+#include "base/status_macros.h"
+
+namespace runsc::cmd {
+
+container::Store OpenStore(const cli::GlobalOptions& g) {
+  return container::Store(g.root.empty() ? container::DefaultRoot() : g.root);
+}
+
+absl::StatusOr<container::Metadata> LoadContainer(const container::Store& store,
+                                                  absl::string_view id) {
+  ASSIGN_OR_RETURN(container::Metadata md, store.Load(id));
+  return container::RefreshStatus(std::move(md));
+}
+
+absl::Status NotImplemented(absl::string_view verb, absl::string_view what) {
+  return absl::UnimplementedError(
+      absl::StrCat(verb, ": not implemented yet: ", what));
+}
+
+absl::Status RequireStatus(const container::Metadata& md,
+                           absl::string_view verb,
+                           std::initializer_list<container::Status> allowed) {
+  if (absl::c_linear_search(allowed, md.status)) return absl::OkStatus();
+  return absl::FailedPreconditionError(
+      absl::StrCat("cannot ", verb, " container \"", md.id, "\": it is ",
+                   container::StatusName(md.status)));
+}
+
+absl::StatusOr<std::string> CurrentDir() {
+  char buf[PATH_MAX];
+  if (::getcwd(buf, sizeof(buf)) == nullptr) {
+    return base::ErrnoStatus(errno, "getcwd");
+  }
+  return std::string(buf);
+}
+
+absl::StatusOr<specutils::Spec> PrepareCreate(const cli::GlobalOptions& g,
+                                              const cli::CreateOptions& o) {
+  RETURN_IF_ERROR(container::ValidateId(o.id));
+  container::Store store = OpenStore(g);
+  struct stat st;
+  if (::lstat(store.ContainerDir(o.id).c_str(), &st) == 0) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("container \"", o.id, "\" already exists"));
+  }
+  std::string bundle = o.bundle;
+  if (bundle.empty()) {
+    ASSIGN_OR_RETURN(bundle, CurrentDir());
+  }
+  absl::StatusOr<specutils::Spec> spec = specutils::LoadBundle(bundle);
+  if (!spec.ok()) {
+    return absl::Status(
+        spec.status().code(),
+        absl::StrCat("bundle ", bundle, ": ", spec.status().message()));
+  }
+  return spec;
+}
+
+absl::Status SandboxNotImplemented(absl::string_view verb,
+                                   absl::string_view id) {
+  return NotImplemented(
+      verb, absl::StrCat("the sandbox (runsc boot) is not built yet, so "
+                         "container \"",
+                         id,
+                         "\" cannot be created; its config.json is valid and "
+                         "nothing was left behind"));
+}
+
+}  // namespace runsc::cmd

@@ -1,0 +1,58 @@
+// runsc delete [--force] ID: remove a container's state (and its sandbox).
+//
+// Like runc: a stopped or created container is deleted without --force (a
+// created one has its sandbox killed); a running or paused one needs --force;
+// with --force an unknown ID is not an error (Docker and podman delete twice).
+#include <signal.h>
+
+#include "absl/strings/str_cat.h"
+#include "base/logging.h"
+#include "base/status_macros.h"
+#include "runsc/cmd/commands.h"
+#include "runsc/cmd/common.h"
+
+namespace runsc::cmd {
+namespace {
+
+// SIGKILLs a process recorded in meta.json if it is still the same process
+// (same start time), so that a reused PID is never hit.
+void KillRecorded(pid_t pid, uint64_t start_time, absl::string_view what) {
+  if (pid <= 0 || !container::ProcessAlive(pid, start_time)) return;
+  LOG(DEBUG) << "delete: killing " << what << " " << pid;
+  ::kill(pid, SIGKILL);
+}
+
+}  // namespace
+
+absl::StatusOr<int> Delete(const Context& ctx) {
+  const cli::DeleteOptions& o = ctx.inv.del;
+  container::Store store = OpenStore(ctx.inv.global);
+  absl::StatusOr<container::Metadata> md = LoadContainer(store, o.id);
+  if (!md.ok()) {
+    if (o.force && absl::IsNotFound(md.status())) {
+      LOG(DEBUG) << "delete --force: " << md.status().message();
+      return 0;
+    }
+    return md.status();
+  }
+  using container::Status;
+  if (!o.force &&
+      (md->status == Status::kRunning || md->status == Status::kPaused ||
+       md->status == Status::kCreating)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "cannot delete container \"", md->id, "\" that is not stopped: ",
+        container::StatusName(md->status), " (use --force)"));
+  }
+  if (md->status != Status::kStopped) {
+    KillRecorded(md->sandbox_pid, md->sandbox_start_time, "sandbox");
+    KillRecorded(md->init_pid, md->init_start_time, "init");
+    KillRecorded(md->gofer_pid, 0, "gofer");
+  }
+  absl::Status removed = store.Remove(md->id);
+  if (!removed.ok() && !(o.force && absl::IsNotFound(removed))) {
+    return removed;
+  }
+  return 0;
+}
+
+}  // namespace runsc::cmd

@@ -1,0 +1,16 @@
+// runsc resume: continue a paused container.
+#include "base/status_macros.h"
+#include "runsc/cmd/commands.h"
+#include "runsc/cmd/common.h"
+
+namespace runsc::cmd {
+
+absl::StatusOr<int> Resume(const Context& ctx) {
+  container::Store store = OpenStore(ctx.inv.global);
+  ASSIGN_OR_RETURN(container::Metadata md,
+                   LoadContainer(store, ctx.inv.resume.id));
+  RETURN_IF_ERROR(RequireStatus(md, "resume", {container::Status::kPaused}));
+  return NotImplemented("resume", "needs the sandbox, which is not built yet");
+}
+
+}  // namespace runsc::cmd
