@@ -105,7 +105,11 @@ absl::Status Boot(const BootConfig& config, bool* ready_sent) {
   ASSIGN_OR_RETURN(std::unique_ptr<SandboxKernel> kernel,
                    config.kernel_factory(std::move(args)));
 
-  RETURN_IF_ERROR(InstallSentryFilter(SeccompOptions{config.host_network}));
+  SeccompOptions filter;
+  filter.host_network = config.host_network;
+  filter.report_violations = config.report_seccomp_violations;
+  filter.report_fd = config.log_fd >= 0 ? config.log_fd : 2;
+  RETURN_IF_ERROR(InstallSentryFilter(filter));
 
   ControlServer server(base::UniqueFd(config.controller_fd), kernel.get(),
                        ControlServerOptions{.allowed_uid = uid});

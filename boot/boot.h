@@ -74,6 +74,10 @@ struct BootConfig {
   KernelFactory kernel_factory;
   // Tests may run boot outside a new PID namespace.
   bool require_pid1 = true;
+  // Debugging (e.g. with the global --debug): a forbidden host syscall is
+  // logged by number to log_fd (or stderr) before the sandbox dies of
+  // SIGSYS (SeccompOptions::report_violations).
+  bool report_seccomp_violations = false;
 };
 
 // The largest spec accepted on --spec-fd.

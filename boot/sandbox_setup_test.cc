@@ -277,6 +277,23 @@ TEST_F(SandboxSetupTest, FilterKillsPtraceTraceme) {
   }));
 }
 
+TEST_F(SandboxSetupTest, ReportModeNamesTheSyscall) {
+  ChildResult r = RunChild([](int fd) {
+    if (int rc = SetupChild(fd); rc != 0) return rc;
+    SeccompOptions o;
+    o.report_violations = true;
+    o.report_fd = fd;
+    if (!InstallSentryFilter(o).ok()) return 11;
+    ::syscall(SYS_openat, AT_FDCWD, "/", O_RDONLY);
+    return 0;
+  });
+  ASSERT_TRUE(WIFSIGNALED(r.wait_status))
+      << r.output << " status " << r.wait_status;
+  EXPECT_EQ(WTERMSIG(r.wait_status), SIGSYS);
+  EXPECT_EQ(r.output, absl::StrCat("sentry seccomp violation: syscall ",
+                                   SYS_openat, "\n"));
+}
+
 TEST_F(SandboxSetupTest, HostNetworkFilterAllowsInetSocket) {
   ChildResult r = RunChild([](int fd) {
     absl::Status s =

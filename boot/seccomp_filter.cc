@@ -9,9 +9,13 @@
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <termios.h>
+#include <ucontext.h>
+#include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 
 #include "absl/base/internal/sysinfo.h"
 #include "absl/strings/str_cat.h"
@@ -54,6 +58,41 @@ constexpr uint64_t kForkCloneFlags =
     CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | SIGCHLD;
 
 #define SYS(name) #name, SCMP_SYS(name)
+
+int g_report_fd = 2;
+
+// Async-signal-safe: formats with no allocation, then dies of SIGSYS.
+void OnSigsys(int, siginfo_t* info, void* context) {
+  char buf[96] = "sentry seccomp violation: syscall ";
+  size_t len = strlen(buf);
+  char digits[16];
+  int n = 0;
+  unsigned v = static_cast<unsigned>(info->si_syscall);
+  do {
+    digits[n++] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  } while (v != 0 && n < 15);
+  while (n > 0) buf[len++] = digits[--n];
+  buf[len++] = '\n';
+  (void)!::write(g_report_fd, buf, len);
+  // Dying of our own kill() does not work for PID 1 of a PID namespace (it
+  // ignores its own default-action signals). Instead restore the default
+  // action and re-execute the trapped instruction: the second trap is a
+  // forced SIGSYS, which kills even a namespace's init. The kernel rolled
+  // the registers back (rax holds the number again); si_call_addr is the
+  // address after the 2-byte syscall instruction.
+  struct sigaction dfl = {};
+  dfl.sa_handler = SIG_DFL;
+  ::sigaction(SIGSYS, &dfl, nullptr);
+#if defined(__x86_64__)
+  auto* uc = static_cast<ucontext_t*>(context);
+  uc->uc_mcontext.gregs[REG_RIP] =
+      reinterpret_cast<greg_t>(info->si_call_addr) - 2;
+#else
+  (void)context;
+  _exit(128 + SIGSYS);
+#endif
+}
 
 }  // namespace
 
@@ -256,7 +295,18 @@ void PrepareForSeccomp() {
 
 absl::Status InstallSentryFilter(const SeccompOptions& options) {
   PrepareForSeccomp();
-  scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
+  if (options.report_violations) {
+    g_report_fd = options.report_fd;
+    struct sigaction sa = {};
+    sa.sa_sigaction = OnSigsys;
+    sa.sa_flags = SA_SIGINFO;
+    sigemptyset(&sa.sa_mask);
+    if (::sigaction(SIGSYS, &sa, nullptr) != 0) {
+      return absl::InternalError("seccomp: cannot install the SIGSYS handler");
+    }
+  }
+  scmp_filter_ctx ctx = seccomp_init(
+      options.report_violations ? SCMP_ACT_TRAP : SCMP_ACT_KILL_PROCESS);
   if (ctx == nullptr) return absl::InternalError("seccomp_init failed");
   struct Release {
     scmp_filter_ctx c;

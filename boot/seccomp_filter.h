@@ -36,6 +36,12 @@ namespace boot {
 struct SeccompOptions {
   // --network=host: allow AF_INET/AF_INET6 sockets and their operations.
   bool host_network = false;
+  // Debugging aid: instead of being killed outright, a forbidden call
+  // raises SIGSYS in the caller; our handler writes "sentry seccomp
+  // violation: syscall N" to `report_fd` and then dies of SIGSYS. Without
+  // it the syscall number is only in the host's audit log (dmesg, type=1326).
+  bool report_violations = false;
+  int report_fd = 2;
 };
 
 // One row of the allow-list.
