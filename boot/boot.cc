@@ -83,6 +83,13 @@ absl::Status Boot(const BootConfig& config, bool* ready_sent) {
     }
   }
 
+  // Before descriptors are closed: see "Logging" in boot.h.
+  base::ClearLogSinks();
+  // fd -1 is a sink that drops everything; it marks logging as configured
+  // so that warnings do not fall back to the container's stderr.
+  base::AddLogSink(config.log_fd, config.log_format, config.log_level,
+                   /*owned=*/false);
+
   SetupOptions setup;
   setup.host_network = config.host_network;
   setup.keep_fds = {config.controller_fd};

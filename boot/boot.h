@@ -19,6 +19,12 @@
 // A failure at any step is sent as SyncMessage.error (when the front end is
 // still listening) and returned.
 //
+// Logging: RunBoot replaces every log sink of the process with one on
+// --log-fd (none without it). Sinks the CLI opened before calling RunBoot
+// would otherwise write into whatever later reuses their closed numbers,
+// and the sandbox's stderr belongs to the container. Free slots among 0-2
+// are filled with an inert non-blocking eventfd for the same reason.
+//
 // Flags after `boot` (FormatBootArgs / ParseBootArgs; they match runsc/cli's
 // `boot` subcommand; every resource is an inherited fd):
 //   --bundle=DIR        informational
@@ -41,6 +47,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "base/logging.h"
 #include "base/unique_fd.h"
 #include "boot/kernel.h"
 
@@ -67,6 +74,9 @@ struct BootConfig {
   std::vector<int> io_fds;
   std::vector<int> stdio_fds;
   int log_fd = -1;
+  // How the sandbox logs to log_fd (from the global log flags).
+  base::LogFormat log_format = base::LogFormat::kText;
+  base::LogLevel log_level = base::LogLevel::kInfo;
   bool host_network = false;
 
   // Not flags. The sentry kernel, once it exists, is plugged in here; unset,

@@ -4,6 +4,7 @@
 #include <linux/capability.h>
 #include <linux/securebits.h>
 #include <sched.h>
+#include <sys/eventfd.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -156,8 +157,23 @@ absl::Status SetNoNewPrivs() {
   return absl::OkStatus();
 }
 
+absl::Status FillStdioHoles() {
+  for (int fd = 0; fd <= 2; ++fd) {
+    if (::fcntl(fd, F_GETFD) >= 0 || errno != EBADF) continue;
+    int e = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (e < 0) return base::ErrnoStatus(errno, "eventfd");
+    if (e != fd) {
+      int r = ::dup3(e, fd, O_CLOEXEC);
+      ::close(e);
+      if (r < 0) return base::ErrnoStatus(errno, "dup3");
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status SetupSandbox(const SetupOptions& options) {
   RETURN_IF_ERROR(CloseAllExcept(options.keep_fds));
+  RETURN_IF_ERROR(FillStdioHoles());
   RETURN_IF_ERROR(UnshareNamespaces(options.host_network));
   RETURN_IF_ERROR(PivotToEmptyRoot());
   RETURN_IF_ERROR(DropCapabilities(options.keep_capabilities));

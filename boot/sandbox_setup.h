@@ -2,7 +2,9 @@
 //
 // SetupSandbox applies, in this order (each step is also exposed for tests):
 //  1. CloseAllExcept: every descriptor not named is closed (close_range), so
-//     no host file, directory or socket survives by accident.
+//     no host file, directory or socket survives by accident. FillStdioHoles
+//     then puts an inert non-blocking eventfd in any free slot among 0-2, so
+//     that code writing to "stderr" never hits a descriptor opened later.
 //  2. UnshareNamespaces: new mount, IPC, UTS and (unless host networking)
 //     network namespaces. The PID namespace cannot be entered by the process
 //     itself: the launcher creates `runsc boot` with CLONE_NEWPID, and RunBoot
@@ -46,6 +48,7 @@ struct SetupOptions {
 absl::Status SetupSandbox(const SetupOptions& options);
 
 absl::Status CloseAllExcept(absl::Span<const int> keep);
+absl::Status FillStdioHoles();
 absl::Status UnshareNamespaces(bool host_network);
 absl::Status PivotToEmptyRoot();
 absl::Status DropCapabilities(absl::Span<const int> keep);

@@ -94,6 +94,11 @@ TEST_F(SandboxSetupTest, IsolatesTheProcess) {
     if (::getpid() != 1) return 20;
     if (int rc = SetupChild(fd); rc != 0) return rc;
     if (::fcntl(extra, F_GETFD) != -1 || errno != EBADF) return 21;
+    // 0-2 were not named: they hold inert eventfds (writes of a line fail).
+    for (int std_fd = 0; std_fd <= 2; ++std_fd) {
+      if (std_fd == fd) continue;
+      if (::write(std_fd, "x\n", 2) != -1 || errno != EINVAL) return 34;
+    }
     if (::open("/etc/passwd", O_RDONLY) != -1 || errno != ENOENT) return 22;
     if (::open("/newfile", O_CREAT | O_WRONLY, 0644) != -1 || errno != EROFS) {
       Report(fd, absl::StrCat("create: ", strerror(errno)));

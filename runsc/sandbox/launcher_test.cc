@@ -11,7 +11,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -61,10 +60,14 @@ class LauncherTest : public ::testing::Test {
     ::unlink((dir_ + "/sandbox.sock").c_str());
     ::rmdir(dir_.c_str());
   }
-  // Reads until `lines` whole lines arrived (each child writes one).
-  std::string ReadLog(int lines) {
+  // Reads until both children's argument lines arrived.
+  std::string ReadLog() {
     std::string s;
-    while (std::count(s.begin(), s.end(), '\n') < lines) {
+    auto has_line = [&s](absl::string_view who) {
+      size_t at = s.find(who);
+      return at != std::string::npos && s.find('\n', at) != std::string::npos;
+    };
+    while (!has_line("boot pid=") || !has_line("gofer pid=")) {
       char buf[1024];
       ssize_t n = ::read(log_r_.get(), buf, sizeof(buf));
       if (n <= 0) break;
@@ -103,7 +106,7 @@ TEST_F(LauncherTest, StartsSandboxAndGofer) {
   ASSERT_GT(n, 0);
   out.resize(n);
   EXPECT_EQ(out, "spec:{\"ociVersion\":\"1.0.2\"} io:2\n");
-  std::string log = ReadLog(2);
+  std::string log = ReadLog();
   EXPECT_THAT(log, HasSubstr("gofer pid="));
   EXPECT_THAT(log, HasSubstr("--spec-fd=3 --io-fds=4,5 --log-fd=6 "
                              "--bundle=/bundle\n"));
