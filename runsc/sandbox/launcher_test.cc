@@ -63,7 +63,7 @@ class LauncherTest : public ::testing::Test {
   // Reads until both children's argument lines arrived.
   std::string ReadLog() {
     std::string s;
-    auto has_line = [&s](absl::string_view who) {
+    auto has_line = [&s](const char* who) {
       size_t at = s.find(who);
       return at != std::string::npos && s.find('\n', at) != std::string::npos;
     };
