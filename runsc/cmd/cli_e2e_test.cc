@@ -449,6 +449,23 @@ TEST_F(RunscE2eTest, TransitionsAreCheckedBeforeNotImplemented) {
   r = Run({"exec", "run1"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("no command"));
+  std::string process = dir_ + "/process.json";
+  WriteFile(process, R"({"args": [], "cwd": "/"})");
+  r = Run({"exec", "--process", process, "--detach", "run1"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("process.args"));
+  r = Run({"exec", "made", "ls"});  // Created: allowed, as with runc.
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("not implemented yet"));
+  AddContainer("paused", container::Status::kPaused);
+  r = Run({"exec", "paused", "ls"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("paused"));
+  r = Run({"exec", "--ignore-paused", "paused", "ls"});
+  EXPECT_THAT(r.err, HasSubstr("not implemented yet"));
+  r = Run({"start", "paused"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("paused"));
   r = Run({"exec", "run1", "ls", "-la"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("not implemented yet"));
@@ -471,8 +488,18 @@ TEST_F(RunscE2eTest, DeleteRemovesStoppedAndNeedsForceForRunning) {
   AddContainer("live", container::Status::kRunning);
   r = Run({"delete", "live"});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_THAT(r.err, HasSubstr("not stopped"));
+  EXPECT_THAT(r.err, HasSubstr("running"));
+  EXPECT_THAT(r.err, HasSubstr("--force"));
   EXPECT_TRUE(Exists(root_ + "/live/meta.json"));
+  // A directory a failed create left without meta.json: --force cleans it.
+  ASSERT_EQ(::mkdir((root_ + "/half").c_str(), 0711), 0);
+  r = Run({"delete", "--force", "half"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_FALSE(Exists(root_ + "/half"));
+  r = Run({"delete", "--force", "a/b"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("a/b"));
+
   r = Run({"delete", "live", "--force"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_FALSE(Exists(root_ + "/live"));

@@ -58,13 +58,8 @@ absl::StatusOr<specutils::Spec> PrepareCreate(const cli::GlobalOptions& g,
   if (bundle.empty()) {
     ASSIGN_OR_RETURN(bundle, CurrentDir());
   }
-  absl::StatusOr<specutils::Spec> spec = specutils::LoadBundle(bundle);
-  if (!spec.ok()) {
-    return absl::Status(
-        spec.status().code(),
-        absl::StrCat("bundle ", bundle, ": ", spec.status().message()));
-  }
-  return spec;
+  // LoadBundle's errors name <bundle>/config.json and the offending field.
+  return specutils::LoadBundle(bundle);
 }
 
 absl::Status SandboxNotImplemented(absl::string_view verb,

@@ -29,19 +29,23 @@ absl::StatusOr<int> Delete(const Context& ctx) {
   container::Store store = OpenStore(ctx.inv.global);
   absl::StatusOr<container::Metadata> md = LoadContainer(store, o.id);
   if (!md.ok()) {
-    if (o.force && absl::IsNotFound(md.status())) {
-      LOG(DEBUG) << "delete --force: " << md.status().message();
-      return 0;
-    }
-    return md.status();
+    if (!o.force || !absl::IsNotFound(md.status())) return md.status();
+    // Docker and podman delete twice; also clean up a directory a failed
+    // create may have left without meta.json.
+    LOG(DEBUG) << "delete --force: " << md.status().message();
+    RETURN_IF_ERROR(container::ValidateId(o.id));
+    absl::Status removed = store.Remove(o.id);
+    if (!removed.ok() && !absl::IsNotFound(removed)) return removed;
+    return 0;
   }
   using container::Status;
-  if (!o.force &&
-      (md->status == Status::kRunning || md->status == Status::kPaused ||
-       md->status == Status::kCreating)) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "cannot delete container \"", md->id, "\" that is not stopped: ",
-        container::StatusName(md->status), " (use --force)"));
+  if (!o.force) {
+    absl::Status allowed =
+        container::CheckOperation(md->status, container::Operation::kDelete);
+    if (!allowed.ok()) {
+      return absl::Status(allowed.code(),
+                          absl::StrCat(allowed.message(), " (use --force)"));
+    }
   }
   if (md->status != Status::kStopped) {
     KillRecorded(md->sandbox_pid, md->sandbox_start_time, "sandbox");
