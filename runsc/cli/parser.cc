@@ -78,7 +78,8 @@ void Parser::AddGlobal() {
                "Only these syscalls for --strace (comma-separated)")
       ->delimiter(',');
   a.add_flag("--rootless", g.rootless,
-             "Run without root privileges (true, false or auto)");
+             "Run without root privileges (true, false or auto)")
+      ->check(CLI::IsMember({"true", "false", "auto"}));
   a.add_flag("--overlay", g.overlay,
              "Keep rootfs writes in an in-sandbox overlay");
   a.add_option("--overlay2", g.overlay2, "Overlay configuration (gVisor)");
