@@ -383,6 +383,14 @@ TEST_F(RunscE2eTest, StatePrintsOciState) {
   EXPECT_TRUE(j.contains("created"));
 }
 
+TEST_F(RunscE2eTest, RelativeRootIsTakenAgainstTheCurrentDirectory) {
+  AddContainer("rel", container::Status::kStopped);
+  // RunRaw runs in dir_, and root_ is dir_ + "/root".
+  Result r = RunRaw({"--root", "./root", "list", "-q"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "rel\n");
+}
+
 TEST_F(RunscE2eTest, ListTableJsonAndQuiet) {
   Result r = Run({"list"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
