@@ -14,10 +14,13 @@
 namespace runsc::cmd {
 namespace {
 
-// SIGKILLs a process recorded in meta.json if it is still the same process
-// (same start time), so that a reused PID is never hit.
+// SIGKILLs a process recorded in meta.json if it is still the same process.
+// Without a recorded start time the PID may have been reused by an unrelated
+// process, so it is left alone. (The gofer exits by itself once the sandbox's
+// end of its connections closes.)
 void KillRecorded(pid_t pid, uint64_t start_time, absl::string_view what) {
-  if (pid <= 0 || !container::ProcessAlive(pid, start_time)) return;
+  if (pid <= 0 || start_time == 0) return;
+  if (!container::ProcessAlive(pid, start_time)) return;
   LOG(DEBUG) << "delete: killing " << what << " " << pid;
   ::kill(pid, SIGKILL);
 }
@@ -50,7 +53,6 @@ absl::StatusOr<int> Delete(const Context& ctx) {
   if (md->status != Status::kStopped) {
     KillRecorded(md->sandbox_pid, md->sandbox_start_time, "sandbox");
     KillRecorded(md->init_pid, md->init_start_time, "init");
-    KillRecorded(md->gofer_pid, 0, "gofer");
   }
   absl::Status removed = store.Remove(md->id);
   if (!removed.ok() && !(o.force && absl::IsNotFound(removed))) {
