@@ -325,6 +325,15 @@ absl::Status InstallGoferFilter() {
       rc != 0) {
     return base::ErrnoStatus(-rc, "seccomp_rule_add clone");
   }
+  // glibc installs its internal SIGCANCEL/SIGSETXID handlers (32 and 33) when
+  // the first thread is created; no other handler may change.
+  for (scmp_datum_t sig : {32u, 33u}) {
+    if (int rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(rt_sigaction),
+                                  1, SCMP_A0(SCMP_CMP_EQ, sig));
+        rc != 0) {
+      return base::ErrnoStatus(-rc, "seccomp_rule_add rt_sigaction");
+    }
+  }
   if (int rc =
           seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
       rc != 0) {
