@@ -49,7 +49,11 @@ absl::Status TransportError(absl::string_view what) {
 
 }  // namespace
 
-Client::Client(base::UniqueFd sock) : sock_(std::move(sock)) {}
+Client::Client(base::UniqueFd sock)
+    : sock_(std::move(sock)),
+      buf_(std::make_unique_for_overwrite<char[]>(kMaxMessageSize)) {}
+
+Client::~Client() = default;
 
 template <typename Req, typename Resp>
 absl::Status Client::Call(uint32_t type, const Req& request, Resp* response,
@@ -61,10 +65,6 @@ absl::Status Client::Call(uint32_t type, const Req& request, Resp* response,
   if (body.size() + kHeaderSize > kMaxMessageSize) {
     return base::ErrnoStatus(ENAMETOOLONG, "gofer: request too large");
   }
-  // The receive buffer lives per call: the client is not on a path where a
-  // 160 KiB allocation matters as much as simplicity (thread_local keeps it
-  // cheap anyway).
-  thread_local std::unique_ptr<char[]> buf(new char[kMaxMessageSize]);
   absl::MutexLock lock(&mu_);
   MessageHeader header{next_id_++, type, 0};
   absl::Status st = SendDatagram(sock_.get(), EncodeMessage(header, body));
@@ -72,12 +72,12 @@ absl::Status Client::Call(uint32_t type, const Req& request, Resp* response,
   for (;;) {
     base::UniqueFd got;
     absl::StatusOr<size_t> n =
-        RecvDatagram(sock_.get(), buf.get(), kMaxMessageSize, &got);
+        RecvDatagram(sock_.get(), buf_.get(), kMaxMessageSize, &got);
     if (!n.ok()) return TransportError(n.status().message());
     if (*n == 0) return TransportError("gofer: connection closed");
     MessageHeader reply;
     absl::string_view reply_body;
-    if (!DecodeHeader(absl::string_view(buf.get(), *n), &reply, &reply_body)) {
+    if (!DecodeHeader(absl::string_view(buf_.get(), *n), &reply, &reply_body)) {
       return TransportError("gofer: short reply");
     }
     // Replies to requests abandoned by an earlier failed call are skipped;

@@ -137,6 +137,7 @@ class Client {
   // Takes ownership of one end of a SOCK_SEQPACKET socketpair whose other end
   // is served by gofer::Server.
   explicit Client(base::UniqueFd sock);
+  ~Client();
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
 
@@ -219,6 +220,8 @@ class Client {
   absl::Mutex mu_;
   base::UniqueFd sock_ ABSL_GUARDED_BY(mu_);
   uint64_t next_id_ ABSL_GUARDED_BY(mu_) = 1;
+  // Receive buffer (kMaxMessageSize bytes), reused by every round trip.
+  std::unique_ptr<char[]> buf_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace gofer

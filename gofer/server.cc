@@ -109,7 +109,8 @@ absl::StatusOr<ServedMount> OpenServedMount(const std::string& path,
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Create(
     std::vector<ServedMount> mounts, Options options) {
-  std::unique_ptr<Server> s(new Server());
+  // The constructor is private: make_unique cannot reach it.
+  std::unique_ptr<Server> s(new Server());  // NOLINT
   s->mounts_ = std::move(mounts);
   s->options_ = options;
   for (const ServedMount& m : s->mounts_) {
@@ -143,7 +144,7 @@ std::vector<int> Server::HeldDescriptors() const {
 
 absl::Status Server::Serve(base::UniqueFd sock) const {
   Connection conn(*this);
-  std::unique_ptr<char[]> buf(new char[kMaxMessageSize]);
+  auto buf = std::make_unique_for_overwrite<char[]>(kMaxMessageSize);
   for (;;) {
     absl::StatusOr<size_t> n =
         RecvDatagram(sock.get(), buf.get(), kMaxMessageSize, nullptr);
@@ -620,7 +621,7 @@ class Connection::Ops {
       if (int err = Reopen(*n, O_RDONLY, &n->dir)) return err;
     }
     size_t cap = std::clamp<uint32_t>(req.max_bytes(), 1024, kMaxGetdentsBytes);
-    std::unique_ptr<char[]> buf(new char[cap]);
+    auto buf = std::make_unique_for_overwrite<char[]>(cap);
     if (lseek(n->dir.get(), req.offset(), SEEK_SET) < 0) return errno;
     // Loops only while a batch held nothing but "." and "..".
     while (resp->entries_size() == 0) {

@@ -740,7 +740,7 @@ TEST_F(RawTest, GarbageOnTheSocketDoesNotStopTheServer) {
   std::thread t([&, fd = sv[1]] {
     EXPECT_TRUE(server_->Serve(base::UniqueFd(fd)).ok());
   });
-  std::unique_ptr<char[]> buf(new char[kMaxMessageSize]);
+  auto buf = std::make_unique_for_overwrite<char[]>(kMaxMessageSize);
   auto roundtrip = [&](absl::string_view data) {
     EXPECT_TRUE(SendDatagram(mine.get(), data).ok());
     auto n = RecvDatagram(mine.get(), buf.get(), kMaxMessageSize, nullptr);
