@@ -8,6 +8,7 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -410,6 +411,13 @@ absl::Status RunGofer(const GoferConfig& config) {
   if (config.log_fd >= 0) keep.push_back(config.log_fd);
   RETURN_IF_ERROR(CloseAllExcept(std::move(keep)));
 
+  // Every handle is a descriptor: allow as many as the hard limit does.
+  struct rlimit nofile;
+  if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 &&
+      nofile.rlim_cur < nofile.rlim_max) {
+    nofile.rlim_cur = nofile.rlim_max;
+    (void)setrlimit(RLIMIT_NOFILE, &nofile);
+  }
   if (config.drop_capabilities) RETURN_IF_ERROR(DropCapabilities());
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
     return base::ErrnoStatus(errno, "PR_SET_NO_NEW_PRIVS");
