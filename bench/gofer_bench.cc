@@ -107,6 +107,15 @@ void BM_Gofer_WalkStat(benchmark::State& state) {
 }
 BENCHMARK(BM_Gofer_WalkStat)->MeasureProcessCPUTime();
 
+// Stat by path without handles: one round trip.
+void BM_Gofer_WalkStatOnly(benchmark::State& state) {
+  for (auto _ : state) {
+    auto w = E().c().WalkStat(E().root_h, {"dir", "f"});
+    if (!w.ok() || w->entries.size() != 2) state.SkipWithError("walk");
+  }
+}
+BENCHMARK(BM_Gofer_WalkStatOnly)->MeasureProcessCPUTime();
+
 void Pread4k(benchmark::State& state, int fd) {
   char buf[4096];
   off_t off = 0;

@@ -111,8 +111,20 @@ absl::StatusOr<AttachResult> Client::Attach(uint32_t mount_index) {
 
 absl::StatusOr<WalkResult> Client::Walk(Handle dir,
                                         absl::Span<const std::string> names) {
+  return DoWalk(dir, names, false);
+}
+
+absl::StatusOr<WalkResult> Client::WalkStat(
+    Handle dir, absl::Span<const std::string> names) {
+  return DoWalk(dir, names, true);
+}
+
+absl::StatusOr<WalkResult> Client::DoWalk(Handle dir,
+                                          absl::Span<const std::string> names,
+                                          bool stat_only) {
   pb::WalkRequest req;
   req.set_handle(dir);
+  req.set_stat_only(stat_only);
   for (const std::string& n : names) req.add_names(n);
   pb::WalkResponse resp;
   RETURN_IF_ERROR(Call(pb::WALK, req, &resp));

@@ -150,6 +150,11 @@ class Client {
   absl::StatusOr<WalkResult> Walk(Handle dir,
                                   absl::Span<const std::string> names);
 
+  // Walk without handles: the same result with every handle kInvalidHandle
+  // (a stat by path in one round trip, nothing to close).
+  absl::StatusOr<WalkResult> WalkStat(Handle dir,
+                                      absl::Span<const std::string> names);
+
   absl::StatusOr<Stat> GetStat(Handle h);
 
   // `flags`: O_RDONLY/O_WRONLY/O_RDWR plus O_TRUNC, O_APPEND, O_SYNC,
@@ -213,6 +218,10 @@ class Client {
  private:
   // One round trip: sends `type` with `request` and parses the reply into
   // `response`; a donated descriptor, if any, goes to *fd (or is closed).
+  absl::StatusOr<WalkResult> DoWalk(Handle dir,
+                                    absl::Span<const std::string> names,
+                                    bool stat_only);
+
   template <typename Req, typename Resp>
   absl::Status Call(uint32_t type, const Req& request, Resp* response,
                     base::UniqueFd* fd = nullptr);

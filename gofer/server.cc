@@ -297,12 +297,13 @@ class Connection::Ops {
     int parent = n->fd.get();
     bool ro = n->read_only;
     uint32_t type = n->type;
+    base::UniqueFd held;  // stat_only: the current parent
     for (const std::string& name : req.names()) {
       if (type != S_IFDIR) {
         resp->set_error(ENOTDIR);
         return 0;
       }
-      if (Full()) {
+      if (!req.stat_only() && Full()) {
         resp->set_error(EMFILE);
         return 0;
       }
@@ -314,12 +315,19 @@ class Connection::Ops {
         resp->set_error(err);
         return 0;
       }
-      parent = fd.get();
       type = st.st_mode & S_IFMT;
-      if (int e = AddNode(std::move(fd), st, ro, resp->add_entries())) {
-        resp->mutable_entries()->RemoveLast();
-        resp->set_error(e);
-        return 0;
+      if (req.stat_only()) {
+        // The previous component is no longer needed once its child is open.
+        held = std::move(fd);
+        parent = held.get();
+        FillStat(st, resp->add_entries()->mutable_stat());
+      } else {
+        parent = fd.get();
+        if (int e = AddNode(std::move(fd), st, ro, resp->add_entries())) {
+          resp->mutable_entries()->RemoveLast();
+          resp->set_error(e);
+          return 0;
+        }
       }
       if (type == S_IFLNK) break;  // the sentry resolves it
     }

@@ -152,6 +152,27 @@ TEST_P(GoferTest, WalkManyComponentsInOneRoundTrip) {
   EXPECT_TRUE(S_ISDIR(st->mode));
 }
 
+TEST_P(GoferTest, WalkStatKeepsNoHandles) {
+  Start(Server::Options{.max_handles = 1, .use_openat2 = GetParam()});
+  auto r = c().WalkStat(root_h_, {"dir", "sub"});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->error, 0);
+  ASSERT_EQ(r->entries.size(), 2u);
+  EXPECT_EQ(r->entries[0].handle, kInvalidHandle);
+  EXPECT_EQ(r->entries[1].handle, kInvalidHandle);
+  EXPECT_EQ(Of(r->entries[1].stat), Of(root_ + "/dir/sub"));
+  r = c().WalkStat(root_h_, {"dir", "nope"});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->error, ENOENT);
+  EXPECT_EQ(r->entries.size(), 1u);
+  r = c().WalkStat(root_h_, {"rel_link", "secret"});
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->entries.size(), 1u);
+  EXPECT_TRUE(S_ISLNK(r->entries[0].stat.mode));
+  // The table (root only) is full, yet stat walks work.
+  EXPECT_EQ(c().Walk(root_h_, {"dir"})->error, EMFILE);
+}
+
 TEST_P(GoferTest, WalkReportsHowFarItGot) {
   auto r = c().Walk(root_h_, {"dir", "missing", "x"});
   ASSERT_TRUE(r.ok());
