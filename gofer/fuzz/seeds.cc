@@ -172,6 +172,12 @@ std::vector<std::pair<std::string, std::string>> Seeds() {
                                               .Add(pb::REMOVEXATTR, rx)
                                               .str());
   }
+  {
+    pb::WalkRequest w = Walk(1, {"dir", "sub"});
+    w.set_stat_only(true);
+    seeds.emplace_back("walk_stat_only",
+                       Seq().Add(pb::ATTACH, Attach(0)).Add(pb::WALK, w).str());
+  }
   seeds.emplace_back("bad_names", Seq()
                                       .Add(pb::ATTACH, Attach(0))
                                       .Add(pb::WALK, Walk(1, {"..", "x"}))
