@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <functional>
@@ -138,9 +139,9 @@ bool WriteAll(int fd, const void* data, size_t len);
 // exits 0 if no gtest assertion failed, 1 otherwise, and never returns.
 int RunInChild(const std::function<void()>& fn);
 // RunInChild and expect a normal exit with status 0.
-#define EXPECT_CHILD_SUCCEEDS(fn)                                         \
+#define EXPECT_CHILD_SUCCEEDS(...)                                       \
   do {                                                                    \
-    const int child_status_ = ::syscall_test::RunInChild(fn);             \
+    const int child_status_ = ::syscall_test::RunInChild(__VA_ARGS__);    \
     EXPECT_TRUE(WIFEXITED(child_status_) && WEXITSTATUS(child_status_) == 0) \
         << "child failed: " << ::syscall_test::DescribeStatus(child_status_); \
   } while (0)
