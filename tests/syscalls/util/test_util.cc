@@ -96,7 +96,29 @@ bool WriteAll(int fd, const void* data, size_t len) {
   return true;
 }
 
+namespace {
+// Failures recorded for the running test from index `from` on. A forked
+// child inherits the parent's earlier failures; only its own count.
+bool FailedSince(int from) {
+  const ::testing::TestInfo* info =
+      ::testing::UnitTest::GetInstance()->current_test_info();
+  if (info == nullptr) return ::testing::Test::HasFailure();
+  const ::testing::TestResult* result = info->result();
+  for (int i = from; i < result->total_part_count(); ++i) {
+    if (result->GetTestPartResult(i).failed()) return true;
+  }
+  return false;
+}
+
+int PartCount() {
+  const ::testing::TestInfo* info =
+      ::testing::UnitTest::GetInstance()->current_test_info();
+  return info == nullptr ? 0 : info->result()->total_part_count();
+}
+}  // namespace
+
 int RunInChild(const std::function<void()>& fn) {
+  const int parts_before = PartCount();
   fflush(stdout);
   fflush(stderr);
   pid_t pid = fork();
@@ -106,7 +128,7 @@ int RunInChild(const std::function<void()>& fn) {
   }
   if (pid == 0) {
     fn();
-    const bool failed = ::testing::Test::HasFailure();
+    const bool failed = FailedSince(parts_before);
     fflush(stdout);
     fflush(stderr);
     _exit(failed ? 1 : 0);
