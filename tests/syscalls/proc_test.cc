@@ -192,9 +192,16 @@ TEST_F(ProcTest, ExeAndCwd) {
 TEST_F(ProcTest, Mounts) {
   std::string mounts = ReadFile("/proc/self/mounts");
   ASSERT_FALSE(mounts.empty());
-  // The root and /proc itself are listed.
-  EXPECT_NE(mounts.find(" / "), std::string::npos) << mounts;
+  // /proc itself is listed, and every line has the six fstab fields.
   EXPECT_NE(mounts.find(" /proc proc "), std::string::npos) << mounts;
+  std::istringstream in(mounts);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    int n = 0;
+    for (std::string f; fields >> f;) ++n;
+    EXPECT_EQ(n, 6) << line;
+  }
 }
 
 TEST_F(ProcTest, SystemFiles) {
