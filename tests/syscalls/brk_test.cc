@@ -44,7 +44,8 @@ TEST(BrkTest, UnalignedBreakIsKept) {
 
 TEST(BrkTest, ImpossibleRequestReturnsOldBreak) {
   uintptr_t cur = Brk(0);
-  // Far below the start, or absurdly high: brk fails by returning the old break.
+  // Far below the start, or absurdly high: brk fails by returning the old
+  // break.
   EXPECT_EQ(Brk(1), cur);
   EXPECT_EQ(Brk(~uintptr_t{0} - 4096), cur);
   EXPECT_EQ(Brk(0), cur);

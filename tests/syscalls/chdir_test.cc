@@ -100,7 +100,8 @@ TEST_F(ChdirTest, GetcwdRangeAndFault) {
     // The raw syscall returns the length including the NUL.
     EXPECT_THAT(syscall(SYS_getcwd, buf, sizeof(buf)),
                 SyscallSucceedsWithValue(cwd.size() + 1));
-    EXPECT_THAT(syscall(SYS_getcwd, buf, cwd.size()), SyscallFailsWithErrno(ERANGE));
+    EXPECT_THAT(syscall(SYS_getcwd, buf, cwd.size()),
+                SyscallFailsWithErrno(ERANGE));
     EXPECT_THAT(syscall(SYS_getcwd, buf, 0), SyscallFailsWithErrno(ERANGE));
     EXPECT_THAT(syscall(SYS_getcwd, buf, cwd.size() + 1),
                 SyscallSucceedsWithValue(cwd.size() + 1));
@@ -118,7 +119,8 @@ TEST_F(ChdirTest, RemovedCwd) {
     char buf[PATH_MAX];
     EXPECT_EQ(getcwd(buf, sizeof(buf)), nullptr);
     EXPECT_EQ(errno, ENOENT);
-    EXPECT_THAT(open("new", O_CREAT | O_RDWR, 0644), SyscallFailsWithErrno(ENOENT));
+    EXPECT_THAT(open("new", O_CREAT | O_RDWR, 0644),
+                SyscallFailsWithErrno(ENOENT));
   });
 }
 

@@ -1,8 +1,8 @@
 // chmod/fchmod/fchmodat, chown/fchown/lchown/fchownat, utimensat, truncate,
 // access/faccessat: as root and (in forked children) as nobody.
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <linux/capability.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -39,7 +39,8 @@ TEST_F(ChmodTest, ChmodVariants) {
   ASSERT_THAT(chmod(Path("f").c_str(), 0170644), SyscallSucceeds());
   EXPECT_TRUE(S_ISREG(Stat(Path("f")).st_mode));
   EXPECT_EQ(Mode(Path("f")), 0644u);
-  EXPECT_THAT(chmod(Path("missing").c_str(), 0644), SyscallFailsWithErrno(ENOENT));
+  EXPECT_THAT(chmod(Path("missing").c_str(), 0644),
+              SyscallFailsWithErrno(ENOENT));
   // chmod follows symlinks.
   ASSERT_THAT(symlink("f", Path("l").c_str()), SyscallSucceeds());
   ASSERT_THAT(chmod(Path("l").c_str(), 0600), SyscallSucceeds());
@@ -49,7 +50,8 @@ TEST_F(ChmodTest, ChmodVariants) {
 TEST_F(ChmodTest, ChmodUpdatesCtime) {
   WriteFile(Path("f"), "");
   struct timespec old[2] = {{100, 0}, {100, 0}};
-  ASSERT_THAT(utimensat(AT_FDCWD, Path("f").c_str(), old, 0), SyscallSucceeds());
+  ASSERT_THAT(utimensat(AT_FDCWD, Path("f").c_str(), old, 0),
+              SyscallSucceeds());
   struct stat before = Stat(Path("f"));
   ASSERT_THAT(chmod(Path("f").c_str(), 0640), SyscallSucceeds());
   struct stat after = Stat(Path("f"));
@@ -99,15 +101,18 @@ TEST_F(ChmodTest, AsNobodyChownAndChmodOfOthersFilesIsEperm) {
   ASSERT_THAT(chmod(Path("roots").c_str(), 0666), SyscallSucceeds());
   EXPECT_CHILD_SUCCEEDS([&] {
     ASSERT_TRUE(DropToNobody());
-    EXPECT_THAT(chmod(Path("roots").c_str(), 0777), SyscallFailsWithErrno(EPERM));
+    EXPECT_THAT(chmod(Path("roots").c_str(), 0777),
+                SyscallFailsWithErrno(EPERM));
     EXPECT_THAT(chown(Path("roots").c_str(), kNobody, kNobody),
                 SyscallFailsWithErrno(EPERM));
     // Own file: chmod is fine, giving it away is not.
     WriteFile(Path("mine"), "");
     EXPECT_THAT(chmod(Path("mine").c_str(), 0600), SyscallSucceeds());
-    EXPECT_THAT(chown(Path("mine").c_str(), 0, -1), SyscallFailsWithErrno(EPERM));
+    EXPECT_THAT(chown(Path("mine").c_str(), 0, -1),
+                SyscallFailsWithErrno(EPERM));
     // chown to the same owner is allowed (a no-op).
-    EXPECT_THAT(chown(Path("mine").c_str(), kNobody, kNobody), SyscallSucceeds());
+    EXPECT_THAT(chown(Path("mine").c_str(), kNobody, kNobody),
+                SyscallSucceeds());
     // Setting the setgid bit on a file of a group we are not in drops it.
     // (Our gid is nobody's, so it is kept here.)
     EXPECT_THAT(chmod(Path("mine").c_str(), 02755), SyscallSucceeds());
@@ -141,15 +146,20 @@ TEST_F(ChmodTest, PermissionChecksAsNobody) {
   EXPECT_EQ(ReadFile(Path("secret")), "s");
   EXPECT_CHILD_SUCCEEDS([&] {
     ASSERT_TRUE(DropToNobody());
-    EXPECT_THAT(open(Path("secret").c_str(), O_RDONLY), SyscallFailsWithErrno(EACCES));
-    EXPECT_THAT(open(Path("public").c_str(), O_WRONLY), SyscallFailsWithErrno(EACCES));
+    EXPECT_THAT(open(Path("secret").c_str(), O_RDONLY),
+                SyscallFailsWithErrno(EACCES));
+    EXPECT_THAT(open(Path("public").c_str(), O_WRONLY),
+                SyscallFailsWithErrno(EACCES));
     Fd r(open(Path("public").c_str(), O_RDONLY));
     EXPECT_TRUE(r.valid());
-    EXPECT_THAT(access(Path("secret").c_str(), R_OK), SyscallFailsWithErrno(EACCES));
+    EXPECT_THAT(access(Path("secret").c_str(), R_OK),
+                SyscallFailsWithErrno(EACCES));
     EXPECT_THAT(access(Path("public").c_str(), R_OK), SyscallSucceeds());
-    EXPECT_THAT(access(Path("public").c_str(), W_OK), SyscallFailsWithErrno(EACCES));
+    EXPECT_THAT(access(Path("public").c_str(), W_OK),
+                SyscallFailsWithErrno(EACCES));
     EXPECT_THAT(access(Path("public").c_str(), F_OK), SyscallSucceeds());
-    EXPECT_THAT(truncate(Path("public").c_str(), 0), SyscallFailsWithErrno(EACCES));
+    EXPECT_THAT(truncate(Path("public").c_str(), 0),
+                SyscallFailsWithErrno(EACCES));
     // utimensat with explicit times needs ownership; UTIME_NOW needs write.
     struct timespec t[2] = {{1, 0}, {1, 0}};
     EXPECT_THAT(utimensat(AT_FDCWD, Path("public").c_str(), t, 0),
@@ -166,14 +176,16 @@ TEST_F(ChmodTest, AccessUsesRealIds) {
   EXPECT_CHILD_SUCCEEDS([&] {
     // Real uid nobody, effective uid root.
     ASSERT_THAT(setresuid(kNobody, 0, 0), SyscallSucceeds());
-    EXPECT_THAT(access(Path("secret").c_str(), R_OK), SyscallFailsWithErrno(EACCES));
+    EXPECT_THAT(access(Path("secret").c_str(), R_OK),
+                SyscallFailsWithErrno(EACCES));
     EXPECT_THAT(faccessat(AT_FDCWD, Path("secret").c_str(), R_OK, AT_EACCESS),
                 SyscallSucceeds());
   });
 }
 
 TEST_F(ChmodTest, AccessErrors) {
-  EXPECT_THAT(access(Path("missing").c_str(), F_OK), SyscallFailsWithErrno(ENOENT));
+  EXPECT_THAT(access(Path("missing").c_str(), F_OK),
+              SyscallFailsWithErrno(ENOENT));
   EXPECT_THAT(access(dir_.c_str(), 0x100), SyscallFailsWithErrno(EINVAL));
   WriteFile(Path("f"), "");
   ASSERT_THAT(chmod(Path("f").c_str(), 0644), SyscallSucceeds());
@@ -184,7 +196,8 @@ TEST_F(ChmodTest, AccessErrors) {
 TEST_F(ChmodTest, UtimensatNowAndOmit) {
   WriteFile(Path("f"), "");
   struct timespec set[2] = {{1000, 500}, {2000, 600}};
-  ASSERT_THAT(utimensat(AT_FDCWD, Path("f").c_str(), set, 0), SyscallSucceeds());
+  ASSERT_THAT(utimensat(AT_FDCWD, Path("f").c_str(), set, 0),
+              SyscallSucceeds());
   struct stat st = Stat(Path("f"));
   EXPECT_EQ(st.st_atim.tv_sec, 1000);
   EXPECT_EQ(st.st_atim.tv_nsec, 500);
@@ -193,9 +206,10 @@ TEST_F(ChmodTest, UtimensatNowAndOmit) {
   struct timespec now;
   clock_gettime(CLOCK_REALTIME, &now);
   struct timespec mixed[2] = {{0, UTIME_OMIT}, {0, UTIME_NOW}};
-  ASSERT_THAT(utimensat(AT_FDCWD, Path("f").c_str(), mixed, 0), SyscallSucceeds());
+  ASSERT_THAT(utimensat(AT_FDCWD, Path("f").c_str(), mixed, 0),
+              SyscallSucceeds());
   st = Stat(Path("f"));
-  EXPECT_EQ(st.st_atim.tv_sec, 1000);  // Omitted.
+  EXPECT_EQ(st.st_atim.tv_sec, 1000);            // Omitted.
   EXPECT_GE(st.st_mtim.tv_sec, now.tv_sec - 1);  // Now (coarse clock).
   // futimens on a descriptor, and AT_SYMLINK_NOFOLLOW on a link.
   Fd fd(open(Path("f").c_str(), O_RDONLY));
@@ -224,7 +238,8 @@ TEST_F(ChmodTest, TruncateAndFtruncate) {
   Fd ro(open(Path("f").c_str(), O_RDONLY));
   EXPECT_THAT(ftruncate(ro.get(), 0), SyscallFailsWithErrno(EINVAL));
   EXPECT_THAT(truncate(dir_.c_str(), 0), SyscallFailsWithErrno(EISDIR));
-  EXPECT_THAT(truncate(Path("missing").c_str(), 0), SyscallFailsWithErrno(ENOENT));
+  EXPECT_THAT(truncate(Path("missing").c_str(), 0),
+              SyscallFailsWithErrno(ENOENT));
   // The file offset is not changed by truncation.
   ASSERT_THAT(lseek(fd.get(), 6, SEEK_SET), SyscallSucceeds());
   ASSERT_THAT(ftruncate(fd.get(), 2), SyscallSucceeds());

@@ -62,10 +62,12 @@ TEST_F(DupTest, Dup2) {
 TEST_F(DupTest, Dup3) {
   Fd a = OpenFile();
   Fd b = OpenFile();
-  EXPECT_THAT(dup3(a.get(), b.get(), O_CLOEXEC), SyscallSucceedsWithValue(b.get()));
+  EXPECT_THAT(dup3(a.get(), b.get(), O_CLOEXEC),
+              SyscallSucceedsWithValue(b.get()));
   EXPECT_EQ(fcntl(b.get(), F_GETFD), FD_CLOEXEC);
   EXPECT_THAT(dup3(a.get(), a.get(), 0), SyscallFailsWithErrno(EINVAL));
-  EXPECT_THAT(dup3(a.get(), b.get(), O_NONBLOCK), SyscallFailsWithErrno(EINVAL));
+  EXPECT_THAT(dup3(a.get(), b.get(), O_NONBLOCK),
+              SyscallFailsWithErrno(EINVAL));
 }
 
 TEST_F(DupTest, DupBeyondRlimitIsEbadf) {
@@ -109,7 +111,8 @@ TEST_F(DupTest, StatusFlags) {
   int fl = fcntl(a.get(), F_GETFL);
   ASSERT_THAT(fl, SyscallSucceeds());
   EXPECT_EQ(fl & O_ACCMODE, O_WRONLY);
-  ASSERT_THAT(fcntl(a.get(), F_SETFL, fl | O_APPEND | O_NONBLOCK), SyscallSucceeds());
+  ASSERT_THAT(fcntl(a.get(), F_SETFL, fl | O_APPEND | O_NONBLOCK),
+              SyscallSucceeds());
   fl = fcntl(a.get(), F_GETFL);
   EXPECT_TRUE(fl & O_APPEND);
   EXPECT_TRUE(fl & O_NONBLOCK);
@@ -136,7 +139,8 @@ struct flock Lock(short type, off_t start, off_t len) {
 }
 
 // Runs `fn` in a child with its own descriptor for the test file.
-void InOtherProcess(const std::string& path, const std::function<void(int)>& fn) {
+void InOtherProcess(const std::string& path,
+                    const std::function<void(int)>& fn) {
   EXPECT_CHILD_SUCCEEDS([&] {
     Fd fd(open(path.c_str(), O_RDWR));
     ASSERT_TRUE(fd.valid());
@@ -256,7 +260,8 @@ TEST_F(DupTest, SetlkwDeadlockIsEdeadlk) {
   for (int i = 0; i < 2000; ++i) {
     std::string stat = ReadFile("/proc/" + std::to_string(pid) + "/stat");
     size_t rp = stat.rfind(')');
-    if (rp != std::string::npos && stat.size() > rp + 2 && stat[rp + 2] == 'S') {
+    if (rp != std::string::npos && stat.size() > rp + 2 &&
+        stat[rp + 2] == 'S') {
       break;
     }
     usleep(1000);
@@ -293,7 +298,8 @@ TEST_F(DupTest, OfdLocks) {
   // l_pid must be 0 on input.
   struct flock badpid = Lock(F_RDLCK, 0, 1);
   badpid.l_pid = 1;
-  EXPECT_THAT(fcntl(a.get(), F_OFD_SETLK, &badpid), SyscallFailsWithErrno(EINVAL));
+  EXPECT_THAT(fcntl(a.get(), F_OFD_SETLK, &badpid),
+              SyscallFailsWithErrno(EINVAL));
   // Released when the last descriptor of the description closes.
   a.reset();
   c.reset();

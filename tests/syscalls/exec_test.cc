@@ -75,8 +75,8 @@ class ExecTest : public TempDirTest {
 };
 
 TEST_F(ExecTest, ArgvAndEnvpArePassed) {
-  Result r = Exec(helper_, {"name0", "a b", "", "exit", "5"},
-                  {"FOO=bar", "EMPTY="});
+  Result r =
+      Exec(helper_, {"name0", "a b", "", "exit", "5"}, {"FOO=bar", "EMPTY="});
   ASSERT_TRUE(WIFEXITED(r.status)) << DescribeStatus(r.status);
   EXPECT_EQ(WEXITSTATUS(r.status), 5);
   EXPECT_TRUE(r.Has("argc=5")) << r.out;
@@ -140,8 +140,8 @@ TEST_F(ExecTest, SignalDispositionsAndMask) {
     sigaddset(&s, SIGTERM);
     sigprocmask(SIG_BLOCK, &s, nullptr);
   });
-  EXPECT_TRUE(r.Has("sigusr1=ign")) << r.out;  // Ignored stays ignored.
-  EXPECT_TRUE(r.Has("sigusr2=dfl")) << r.out;  // Handlers reset.
+  EXPECT_TRUE(r.Has("sigusr1=ign")) << r.out;     // Ignored stays ignored.
+  EXPECT_TRUE(r.Has("sigusr2=dfl")) << r.out;     // Handlers reset.
   EXPECT_TRUE(r.Has("blocked_term=1")) << r.out;  // The mask is kept.
 }
 

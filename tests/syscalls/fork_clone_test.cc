@@ -170,7 +170,8 @@ TEST(CloneTest, ThreadSharesPidAndTgkill) {
   EXPECT_EQ(pid_in_thread.load(), getpid());
   EXPECT_EQ(tid_in_thread.load(), tid);
   // The thread is gone: tgkill to it fails with ESRCH.
-  EXPECT_THAT(syscall(SYS_tgkill, getpid(), tid, 0), SyscallFailsWithErrno(ESRCH));
+  EXPECT_THAT(syscall(SYS_tgkill, getpid(), tid, 0),
+              SyscallFailsWithErrno(ESRCH));
   munmap(stack, kStack);
 }
 

@@ -17,8 +17,8 @@ namespace syscall_test {
 namespace {
 
 long Futex(std::atomic<int>* addr, int op, int val,
-           const struct timespec* ts = nullptr, std::atomic<int>* addr2 = nullptr,
-           int val3 = 0) {
+           const struct timespec* ts = nullptr,
+           std::atomic<int>* addr2 = nullptr, int val3 = 0) {
   return syscall(SYS_futex, reinterpret_cast<int*>(addr), op, val, ts,
                  reinterpret_cast<int*>(addr2), val3);
 }
@@ -28,7 +28,8 @@ long Futex(std::atomic<int>* addr, int op, int val,
 
 TEST(FutexTest, WaitValueMismatchIsEagain) {
   std::atomic<int> word{1};
-  EXPECT_THAT(Futex(&word, FUTEX_WAIT_PRIVATE, 2), SyscallFailsWithErrno(EAGAIN));
+  EXPECT_THAT(Futex(&word, FUTEX_WAIT_PRIVATE, 2),
+              SyscallFailsWithErrno(EAGAIN));
   EXPECT_THAT(Futex(&word, FUTEX_WAIT, 0), SyscallFailsWithErrno(EAGAIN));
 }
 
@@ -76,7 +77,8 @@ TEST(FutexTest, WaitBitsetAbsoluteTimeout) {
 
 TEST(FutexTest, WakeWithNoWaitersReturnsZero) {
   std::atomic<int> word{0};
-  EXPECT_THAT(Futex(&word, FUTEX_WAKE_PRIVATE, 10), SyscallSucceedsWithValue(0));
+  EXPECT_THAT(Futex(&word, FUTEX_WAKE_PRIVATE, 10),
+              SyscallSucceedsWithValue(0));
 }
 
 // Starts `n` threads that each wait on `word` while it is 0 and count
@@ -109,7 +111,8 @@ TEST(FutexTest, WakeWakesWaiters) {
   w.word = 1;
   // Wake until everyone is out (a thread not yet asleep sees word == 1).
   while (w.woken.load() < 3) {
-    ASSERT_THAT(Futex(&w.word, FUTEX_WAKE_PRIVATE, INT32_MAX), SyscallSucceeds());
+    ASSERT_THAT(Futex(&w.word, FUTEX_WAKE_PRIVATE, INT32_MAX),
+                SyscallSucceeds());
     sched_yield();
   }
   w.Join();
@@ -175,8 +178,10 @@ TEST(FutexTest, RequeueMovesWaiters) {
   }
   EXPECT_EQ(moved, 3);
   // None of them can be woken through `a` any more.
-  EXPECT_THAT(Futex(&a, FUTEX_WAKE_PRIVATE, INT32_MAX), SyscallSucceedsWithValue(0));
-  EXPECT_THAT(Futex(&b, FUTEX_WAKE_PRIVATE, INT32_MAX), SyscallSucceedsWithValue(3));
+  EXPECT_THAT(Futex(&a, FUTEX_WAKE_PRIVATE, INT32_MAX),
+              SyscallSucceedsWithValue(0));
+  EXPECT_THAT(Futex(&b, FUTEX_WAKE_PRIVATE, INT32_MAX),
+              SyscallSucceedsWithValue(3));
   for (auto& t : ts) t.join();
   EXPECT_EQ(out.load(), 3);
   // CMP_REQUEUE with a stale expected value is EAGAIN.
@@ -193,7 +198,8 @@ TEST(FutexTest, BitsetWakeSelectsWaiters) {
   auto waiter = [&](int bits) {
     return std::thread([&, bits] {
       asleep++;
-      while (Futex(&word, FUTEX_WAIT_BITSET_PRIVATE, 0, nullptr, nullptr, bits) != 0) {
+      while (Futex(&word, FUTEX_WAIT_BITSET_PRIVATE, 0, nullptr, nullptr,
+                   bits) != 0) {
         if (word.load() != 0) break;
       }
       woke_mask |= bits;
@@ -204,7 +210,8 @@ TEST(FutexTest, BitsetWakeSelectsWaiters) {
   // Wake with bitset 2 until the bit-2 waiter is out; the bit-1 waiter must
   // never be woken by it.
   while ((woke_mask.load() & 2) == 0) {
-    long r = Futex(&word, FUTEX_WAKE_BITSET_PRIVATE, INT32_MAX, nullptr, nullptr, 2);
+    long r =
+        Futex(&word, FUTEX_WAKE_BITSET_PRIVATE, INT32_MAX, nullptr, nullptr, 2);
     ASSERT_THAT(r, SyscallSucceeds());
     sched_yield();
   }
@@ -220,9 +227,9 @@ TEST(FutexTest, BitsetWakeSelectsWaiters) {
 }
 
 TEST(FutexTest, SharedFutexAcrossProcesses) {
-  auto* word = static_cast<std::atomic<int>*>(
-      mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-           -1, 0));
+  auto* word =
+      static_cast<std::atomic<int>*>(mmap(nullptr, 4096, PROT_READ | PROT_WRITE,
+                                          MAP_SHARED | MAP_ANONYMOUS, -1, 0));
   ASSERT_NE(word, MAP_FAILED);
   new (word) std::atomic<int>(0);
   pid_t pid = fork();

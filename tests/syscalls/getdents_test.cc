@@ -52,7 +52,8 @@ class GetdentsTest : public TempDirTest {};
 
 TEST_F(GetdentsTest, ListsAllEntriesWithTypes) {
   constexpr int kFiles = 100;
-  for (int i = 0; i < kFiles; ++i) WriteFile(Path("file" + std::to_string(i)), "");
+  for (int i = 0; i < kFiles; ++i)
+    WriteFile(Path("file" + std::to_string(i)), "");
   ASSERT_THAT(mkdir(Path("sub").c_str(), 0755), SyscallSucceeds());
   ASSERT_THAT(symlink("file0", Path("link").c_str()), SyscallSucceeds());
   ASSERT_THAT(mkfifo(Path("fifo").c_str(), 0644), SyscallSucceeds());
@@ -90,7 +91,8 @@ TEST_F(GetdentsTest, InodeNumbersMatchStat) {
 }
 
 TEST_F(GetdentsTest, SmallBufferMakesProgress) {
-  for (int i = 0; i < 20; ++i) WriteFile(Path("entry_" + std::to_string(i)), "");
+  for (int i = 0; i < 20; ++i)
+    WriteFile(Path("entry_" + std::to_string(i)), "");
   Fd d(open(dir_.c_str(), O_RDONLY | O_DIRECTORY));
   // Room for about one entry at a time.
   auto entries = ReadEntries(d.get(), 40);
@@ -146,7 +148,8 @@ TEST_F(GetdentsTest, EntriesAddedDuringIterationNotDuplicated) {
     if (n == 0) break;
     for (long off = 0; off < n;) {
       auto* e = reinterpret_cast<Dirent64*>(buf + off);
-      EXPECT_TRUE(seen.emplace(e->d_name, 1).second) << "duplicate " << e->d_name;
+      EXPECT_TRUE(seen.emplace(e->d_name, 1).second)
+          << "duplicate " << e->d_name;
       off += e->d_reclen;
     }
     WriteFile(Path("new" + std::to_string(round++)), "");

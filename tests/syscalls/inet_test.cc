@@ -43,7 +43,8 @@ class InetTest : public ::testing::Test {
     if (!probe.valid() && (errno == EAFNOSUPPORT || errno == EPERM)) {
       GTEST_SKIP() << "no AF_INET sockets";
     }
-    if (BindEphemeral(probe.get()) == 0) GTEST_SKIP() << "no loopback interface";
+    if (BindEphemeral(probe.get()) == 0)
+      GTEST_SKIP() << "no loopback interface";
   }
 };
 
@@ -64,12 +65,16 @@ TEST_F(InetTest, TcpConnectAcceptEcho) {
   EXPECT_EQ(peer.sin_addr.s_addr, htonl(INADDR_LOOPBACK));
   sockaddr_in local = {};
   socklen_t llen = sizeof(local);
-  ASSERT_THAT(getsockname(cli.get(), reinterpret_cast<sockaddr*>(&local), &llen),
-              SyscallSucceeds());
+  ASSERT_THAT(
+      getsockname(cli.get(), reinterpret_cast<sockaddr*>(&local), &llen),
+      SyscallSucceeds());
   EXPECT_EQ(local.sin_port, peer.sin_port);
   // A megabyte each way through a thread.
   std::string big(1 << 20, 'T');
-  std::thread writer([&] { WriteAll(cli.get(), big.data(), big.size()); shutdown(cli.get(), SHUT_WR); });
+  std::thread writer([&] {
+    WriteAll(cli.get(), big.data(), big.size());
+    shutdown(cli.get(), SHUT_WR);
+  });
   std::string got = ReadAll(conn.get());
   writer.join();
   EXPECT_EQ(got.size(), big.size());
@@ -95,18 +100,22 @@ TEST_F(InetTest, TcpOptions) {
   socklen_t len = sizeof(v);
   ASSERT_THAT(setsockopt(s.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)),
               SyscallSucceeds());
-  ASSERT_THAT(getsockopt(s.get(), IPPROTO_TCP, TCP_NODELAY, &v, &len), SyscallSucceeds());
+  ASSERT_THAT(getsockopt(s.get(), IPPROTO_TCP, TCP_NODELAY, &v, &len),
+              SyscallSucceeds());
   EXPECT_NE(v, 0);
   ASSERT_THAT(setsockopt(s.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)),
               SyscallSucceeds());
   len = sizeof(v);
-  ASSERT_THAT(getsockopt(s.get(), SOL_SOCKET, SO_REUSEADDR, &v, &len), SyscallSucceeds());
+  ASSERT_THAT(getsockopt(s.get(), SOL_SOCKET, SO_REUSEADDR, &v, &len),
+              SyscallSucceeds());
   EXPECT_NE(v, 0);
   len = sizeof(v);
-  ASSERT_THAT(getsockopt(s.get(), SOL_SOCKET, SO_TYPE, &v, &len), SyscallSucceeds());
+  ASSERT_THAT(getsockopt(s.get(), SOL_SOCKET, SO_TYPE, &v, &len),
+              SyscallSucceeds());
   EXPECT_EQ(v, SOCK_STREAM);
   len = sizeof(v);
-  ASSERT_THAT(getsockopt(s.get(), SOL_SOCKET, SO_ERROR, &v, &len), SyscallSucceeds());
+  ASSERT_THAT(getsockopt(s.get(), SOL_SOCKET, SO_ERROR, &v, &len),
+              SyscallSucceeds());
   EXPECT_EQ(v, 0);
   EXPECT_THAT(setsockopt(s.get(), SOL_SOCKET, SO_REUSEADDR, &one, 1),
               SyscallFailsWithErrno(EINVAL));
@@ -137,7 +146,8 @@ TEST_F(InetTest, NonblockingConnect) {
   }
   int err = -1;
   socklen_t len = sizeof(err);
-  ASSERT_THAT(getsockopt(cli.get(), SOL_SOCKET, SO_ERROR, &err, &len), SyscallSucceeds());
+  ASSERT_THAT(getsockopt(cli.get(), SOL_SOCKET, SO_ERROR, &err, &len),
+              SyscallSucceeds());
   EXPECT_EQ(err, 0);
   Fd conn(accept(srv.get(), nullptr, nullptr));
   EXPECT_TRUE(conn.valid());
@@ -151,8 +161,9 @@ TEST_F(InetTest, ResetOnCloseWithUnreadData) {
     ASSERT_THAT(listen(srv.get(), 1), SyscallSucceeds());
     Fd cli(socket(AF_INET, SOCK_STREAM, 0));
     sockaddr_in to = Loopback(port);
-    ASSERT_THAT(connect(cli.get(), reinterpret_cast<sockaddr*>(&to), sizeof(to)),
-                SyscallSucceeds());
+    ASSERT_THAT(
+        connect(cli.get(), reinterpret_cast<sockaddr*>(&to), sizeof(to)),
+        SyscallSucceeds());
     Fd conn(accept(srv.get(), nullptr, nullptr));
     ASSERT_THAT(write(cli.get(), "unread", 6), SyscallSucceeds());
     // Wait until the data has arrived, then close with it unread: RST.
@@ -162,7 +173,8 @@ TEST_F(InetTest, ResetOnCloseWithUnreadData) {
     char buf[8];
     struct pollfd q = {cli.get(), POLLIN, 0};
     ASSERT_THAT(poll(&q, 1, 30000), SyscallSucceedsWithValue(1));
-    EXPECT_THAT(read(cli.get(), buf, sizeof(buf)), SyscallFailsWithErrno(ECONNRESET));
+    EXPECT_THAT(read(cli.get(), buf, sizeof(buf)),
+                SyscallFailsWithErrno(ECONNRESET));
   });
 }
 
@@ -172,20 +184,25 @@ TEST_F(InetTest, UdpSendRecv) {
   ASSERT_NE(pa, 0);
   ASSERT_NE(pb, 0);
   sockaddr_in to = Loopback(pb);
-  ASSERT_THAT(sendto(a.get(), "udp1", 4, 0, reinterpret_cast<sockaddr*>(&to), sizeof(to)),
+  ASSERT_THAT(sendto(a.get(), "udp1", 4, 0, reinterpret_cast<sockaddr*>(&to),
+                     sizeof(to)),
               SyscallSucceedsWithValue(4));
-  ASSERT_THAT(sendto(a.get(), "udp-22", 6, 0, reinterpret_cast<sockaddr*>(&to), sizeof(to)),
+  ASSERT_THAT(sendto(a.get(), "udp-22", 6, 0, reinterpret_cast<sockaddr*>(&to),
+                     sizeof(to)),
               SyscallSucceedsWithValue(6));
   char buf[16];
   sockaddr_in from = {};
   socklen_t flen = sizeof(from);
-  ASSERT_THAT(recvfrom(b.get(), buf, sizeof(buf), 0, reinterpret_cast<sockaddr*>(&from), &flen),
+  ASSERT_THAT(recvfrom(b.get(), buf, sizeof(buf), 0,
+                       reinterpret_cast<sockaddr*>(&from), &flen),
               SyscallSucceedsWithValue(4));
   EXPECT_EQ(ntohs(from.sin_port), pa);
   EXPECT_THAT(recv(b.get(), buf, sizeof(buf), 0), SyscallSucceedsWithValue(6));
-  EXPECT_THAT(recv(b.get(), buf, sizeof(buf), MSG_DONTWAIT), SyscallFailsWithErrno(EAGAIN));
+  EXPECT_THAT(recv(b.get(), buf, sizeof(buf), MSG_DONTWAIT),
+              SyscallFailsWithErrno(EAGAIN));
   // Connected UDP: send without an address, and ICMP refusal on a closed port.
-  ASSERT_THAT(connect(a.get(), reinterpret_cast<sockaddr*>(&to), sizeof(to)), SyscallSucceeds());
+  ASSERT_THAT(connect(a.get(), reinterpret_cast<sockaddr*>(&to), sizeof(to)),
+              SyscallSucceeds());
   EXPECT_THAT(send(a.get(), "c", 1, 0), SyscallSucceedsWithValue(1));
   EXPECT_THAT(recv(b.get(), buf, sizeof(buf), 0), SyscallSucceedsWithValue(1));
 }
@@ -196,7 +213,8 @@ TEST_F(InetTest, UdpConnectedToClosedPortGetsEconnrefused) {
   tmp.reset();  // Nobody there now.
   Fd a(socket(AF_INET, SOCK_DGRAM, 0));
   sockaddr_in to = Loopback(port);
-  ASSERT_THAT(connect(a.get(), reinterpret_cast<sockaddr*>(&to), sizeof(to)), SyscallSucceeds());
+  ASSERT_THAT(connect(a.get(), reinterpret_cast<sockaddr*>(&to), sizeof(to)),
+              SyscallSucceeds());
   ASSERT_THAT(send(a.get(), "x", 1, 0), SyscallSucceeds());
   // The ICMP error arrives asynchronously: wait for POLLERR, then read it.
   struct pollfd p = {a.get(), POLLIN, 0};
@@ -216,10 +234,12 @@ TEST_F(InetTest, Ipv6LoopbackIfAvailable) {
     GTEST_SKIP() << "::1 not configured: " << strerror(errno);
   }
   socklen_t len = sizeof(a);
-  ASSERT_THAT(getsockname(srv.get(), reinterpret_cast<sockaddr*>(&a), &len), SyscallSucceeds());
+  ASSERT_THAT(getsockname(srv.get(), reinterpret_cast<sockaddr*>(&a), &len),
+              SyscallSucceeds());
   ASSERT_THAT(listen(srv.get(), 1), SyscallSucceeds());
   Fd cli(socket(AF_INET6, SOCK_STREAM, 0));
-  ASSERT_THAT(connect(cli.get(), reinterpret_cast<sockaddr*>(&a), sizeof(a)), SyscallSucceeds());
+  ASSERT_THAT(connect(cli.get(), reinterpret_cast<sockaddr*>(&a), sizeof(a)),
+              SyscallSucceeds());
   Fd conn(accept(srv.get(), nullptr, nullptr));
   ASSERT_TRUE(conn.valid());
   ASSERT_THAT(write(cli.get(), "6", 1), SyscallSucceeds());

@@ -30,7 +30,8 @@ std::vector<Event> Drain(int fd) {
     if (n <= 0) break;
     for (ssize_t off = 0; off < n;) {
       auto* e = reinterpret_cast<struct inotify_event*>(buf + off);
-      out.push_back({e->wd, e->mask, e->cookie, e->len ? std::string(e->name) : ""});
+      out.push_back(
+          {e->wd, e->mask, e->cookie, e->len ? std::string(e->name) : ""});
       off += sizeof(struct inotify_event) + e->len;
     }
   }
@@ -62,10 +63,10 @@ TEST_F(InotifyTest, DirectoryEvents) {
   }
   using P = std::pair<uint32_t, std::string>;
   // The order is the order of the operations.
-  std::vector<P> want = {{IN_CREATE, "f"},      {IN_OPEN, "f"},
-                         {IN_MODIFY, "f"},      {IN_CLOSE_WRITE, "f"},
-                         {IN_MOVED_FROM, "f"},  {IN_MOVED_TO, "g"},
-                         {IN_DELETE, "g"},      {IN_CREATE | IN_ISDIR, "d"}};
+  std::vector<P> want = {{IN_CREATE, "f"},     {IN_OPEN, "f"},
+                         {IN_MODIFY, "f"},     {IN_CLOSE_WRITE, "f"},
+                         {IN_MOVED_FROM, "f"}, {IN_MOVED_TO, "g"},
+                         {IN_DELETE, "g"},     {IN_CREATE | IN_ISDIR, "d"}};
   EXPECT_EQ(got, want);
   // MOVED_FROM and MOVED_TO share a non-zero cookie.
   for (size_t i = 0; i + 1 < ev.size(); ++i) {
@@ -78,7 +79,8 @@ TEST_F(InotifyTest, DirectoryEvents) {
 
 TEST_F(InotifyTest, FileWatchAndMask) {
   WriteFile(Path("f"), "");
-  int wd = inotify_add_watch(fd_.get(), Path("f").c_str(), IN_MODIFY | IN_ATTRIB);
+  int wd =
+      inotify_add_watch(fd_.get(), Path("f").c_str(), IN_MODIFY | IN_ATTRIB);
   ASSERT_THAT(wd, SyscallSucceeds());
   Fd f(open(Path("f").c_str(), O_WRONLY));  // IN_OPEN: not in the mask.
   ASSERT_THAT(write(f.get(), "ab", 2), SyscallSucceeds());
@@ -86,7 +88,8 @@ TEST_F(InotifyTest, FileWatchAndMask) {
   auto ev = Drain(fd_.get());
   ASSERT_EQ(ev.size(), 2u);
   EXPECT_EQ(ev[0].mask, static_cast<uint32_t>(IN_MODIFY));
-  EXPECT_EQ(ev[0].name, "");  // Events on the watched file itself carry no name.
+  EXPECT_EQ(ev[0].name,
+            "");  // Events on the watched file itself carry no name.
   EXPECT_EQ(ev[1].mask, static_cast<uint32_t>(IN_ATTRIB));
   // Adding the same path again returns the same wd; IN_MASK_ADD merges.
   EXPECT_THAT(inotify_add_watch(fd_.get(), Path("f").c_str(), IN_CLOSE),
@@ -126,19 +129,23 @@ TEST_F(InotifyTest, DeleteSelf) {
 }
 
 TEST_F(InotifyTest, ErrorsAndPolling) {
-  EXPECT_THAT(inotify_add_watch(fd_.get(), Path("missing").c_str(), IN_ALL_EVENTS),
-              SyscallFailsWithErrno(ENOENT));
-  EXPECT_THAT(inotify_add_watch(fd_.get(), dir_.c_str(), 0), SyscallFailsWithErrno(EINVAL));
+  EXPECT_THAT(
+      inotify_add_watch(fd_.get(), Path("missing").c_str(), IN_ALL_EVENTS),
+      SyscallFailsWithErrno(ENOENT));
+  EXPECT_THAT(inotify_add_watch(fd_.get(), dir_.c_str(), 0),
+              SyscallFailsWithErrno(EINVAL));
   WriteFile(Path("f"), "");
-  EXPECT_THAT(inotify_add_watch(fd_.get(), Path("f").c_str(), IN_CREATE | IN_ONLYDIR),
-              SyscallFailsWithErrno(ENOTDIR));
+  EXPECT_THAT(
+      inotify_add_watch(fd_.get(), Path("f").c_str(), IN_CREATE | IN_ONLYDIR),
+      SyscallFailsWithErrno(ENOTDIR));
   Fd notinotify(open(dir_.c_str(), O_RDONLY));
   EXPECT_THAT(inotify_add_watch(notinotify.get(), dir_.c_str(), IN_CREATE),
               SyscallFailsWithErrno(EINVAL));
   EXPECT_THAT(inotify_init1(0x1234), SyscallFailsWithErrno(EINVAL));
   char buf[64];
   EXPECT_THAT(read(fd_.get(), buf, sizeof(buf)), SyscallFailsWithErrno(EAGAIN));
-  ASSERT_THAT(inotify_add_watch(fd_.get(), dir_.c_str(), IN_CREATE), SyscallSucceeds());
+  ASSERT_THAT(inotify_add_watch(fd_.get(), dir_.c_str(), IN_CREATE),
+              SyscallSucceeds());
   struct pollfd p = {fd_.get(), POLLIN, 0};
   EXPECT_THAT(poll(&p, 1, 0), SyscallSucceedsWithValue(0));
   WriteFile(Path("new_entry_with_a_name"), "");

@@ -59,8 +59,9 @@ TEST_F(LinkTest, LinkatSymlinkFollow) {
   WriteFile(Path("target"), "t");
   ASSERT_THAT(symlink("target", Path("sl").c_str()), SyscallSucceeds());
   // Without AT_SYMLINK_FOLLOW the new name is another link to the symlink.
-  ASSERT_THAT(linkat(AT_FDCWD, Path("sl").c_str(), AT_FDCWD, Path("l1").c_str(), 0),
-              SyscallSucceeds());
+  ASSERT_THAT(
+      linkat(AT_FDCWD, Path("sl").c_str(), AT_FDCWD, Path("l1").c_str(), 0),
+      SyscallSucceeds());
   struct stat st;
   ASSERT_THAT(lstat(Path("l1").c_str(), &st), SyscallSucceeds());
   EXPECT_TRUE(S_ISLNK(st.st_mode));
@@ -84,9 +85,11 @@ TEST_F(LinkTest, SymlinkAndReadlink) {
   WriteFile(Path("f"), "");
   EXPECT_THAT(readlink(Path("f").c_str(), buf, sizeof(buf)),
               SyscallFailsWithErrno(EINVAL));
-  EXPECT_THAT(readlink(Path("l").c_str(), buf, 0), SyscallFailsWithErrno(EINVAL));
+  EXPECT_THAT(readlink(Path("l").c_str(), buf, 0),
+              SyscallFailsWithErrno(EINVAL));
   EXPECT_THAT(symlink("x", Path("f").c_str()), SyscallFailsWithErrno(EEXIST));
-  EXPECT_THAT(symlink("", Path("empty").c_str()), SyscallFailsWithErrno(ENOENT));
+  EXPECT_THAT(symlink("", Path("empty").c_str()),
+              SyscallFailsWithErrno(ENOENT));
   // readlinkat with an empty path on an O_PATH|O_NOFOLLOW fd.
   Fd fd(open(Path("l").c_str(), O_PATH | O_NOFOLLOW));
   EXPECT_THAT(readlinkat(fd.get(), "", buf, sizeof(buf)),
@@ -111,7 +114,8 @@ TEST_F(LinkTest, UnlinkErrors) {
   EXPECT_THAT(unlink(Path("missing").c_str()), SyscallFailsWithErrno(ENOENT));
   EXPECT_THAT(unlinkat(AT_FDCWD, Path("d").c_str(), 0x1234),
               SyscallFailsWithErrno(EINVAL));
-  EXPECT_THAT(unlinkat(AT_FDCWD, Path("d").c_str(), AT_REMOVEDIR), SyscallSucceeds());
+  EXPECT_THAT(unlinkat(AT_FDCWD, Path("d").c_str(), AT_REMOVEDIR),
+              SyscallSucceeds());
   // Unlinking a symlink removes the link, not the target.
   WriteFile(Path("t"), "");
   ASSERT_THAT(symlink("t", Path("l").c_str()), SyscallSucceeds());
@@ -187,7 +191,8 @@ TEST_F(LinkTest, RenameDirectories) {
 }
 
 long Renameat2(const std::string& a, const std::string& b, unsigned flags) {
-  return syscall(SYS_renameat2, AT_FDCWD, a.c_str(), AT_FDCWD, b.c_str(), flags);
+  return syscall(SYS_renameat2, AT_FDCWD, a.c_str(), AT_FDCWD, b.c_str(),
+                 flags);
 }
 
 TEST_F(LinkTest, RenameNoReplace) {
@@ -196,22 +201,25 @@ TEST_F(LinkTest, RenameNoReplace) {
   EXPECT_THAT(Renameat2(Path("a"), Path("b"), RENAME_NOREPLACE),
               SyscallFailsWithErrno(EEXIST));
   EXPECT_EQ(ReadFile(Path("b")), "B");
-  EXPECT_THAT(Renameat2(Path("a"), Path("c"), RENAME_NOREPLACE), SyscallSucceeds());
+  EXPECT_THAT(Renameat2(Path("a"), Path("c"), RENAME_NOREPLACE),
+              SyscallSucceeds());
   EXPECT_EQ(ReadFile(Path("c")), "A");
 }
 
 TEST_F(LinkTest, RenameExchange) {
   WriteFile(Path("a"), "A");
   ASSERT_THAT(mkdir(Path("d").c_str(), 0755), SyscallSucceeds());
-  ASSERT_THAT(Renameat2(Path("a"), Path("d"), RENAME_EXCHANGE), SyscallSucceeds());
+  ASSERT_THAT(Renameat2(Path("a"), Path("d"), RENAME_EXCHANGE),
+              SyscallSucceeds());
   struct stat st;
   ASSERT_THAT(stat(Path("a").c_str(), &st), SyscallSucceeds());
   EXPECT_TRUE(S_ISDIR(st.st_mode));
   EXPECT_EQ(ReadFile(Path("d")), "A");
   EXPECT_THAT(Renameat2(Path("a"), Path("missing"), RENAME_EXCHANGE),
               SyscallFailsWithErrno(ENOENT));
-  EXPECT_THAT(Renameat2(Path("a"), Path("d"), RENAME_EXCHANGE | RENAME_NOREPLACE),
-              SyscallFailsWithErrno(EINVAL));
+  EXPECT_THAT(
+      Renameat2(Path("a"), Path("d"), RENAME_EXCHANGE | RENAME_NOREPLACE),
+      SyscallFailsWithErrno(EINVAL));
 }
 
 TEST_F(LinkTest, RenameOpenFileKeepsDescriptor) {
@@ -231,7 +239,8 @@ TEST_F(LinkTest, StickyDirectoryAsNobody) {
     // nobody may create its own files but not remove root's.
     WriteFile(Path("sticky/mine"), "");
     EXPECT_THAT(unlink(Path("sticky/mine").c_str()), SyscallSucceeds());
-    EXPECT_THAT(unlink(Path("sticky/roots").c_str()), SyscallFailsWithErrno(EPERM));
+    EXPECT_THAT(unlink(Path("sticky/roots").c_str()),
+                SyscallFailsWithErrno(EPERM));
     EXPECT_THAT(rename(Path("sticky/roots").c_str(), Path("sticky/x").c_str()),
                 SyscallFailsWithErrno(EPERM));
   });
@@ -244,7 +253,8 @@ TEST_F(LinkTest, UnlinkInReadOnlyDirAsNobodyIsEacces) {
   EXPECT_CHILD_SUCCEEDS([&] {
     ASSERT_TRUE(DropToNobody());
     EXPECT_THAT(unlink(Path("ro/f").c_str()), SyscallFailsWithErrno(EACCES));
-    EXPECT_THAT(mkdir(Path("ro/d").c_str(), 0755), SyscallFailsWithErrno(EACCES));
+    EXPECT_THAT(mkdir(Path("ro/d").c_str(), 0755),
+                SyscallFailsWithErrno(EACCES));
   });
 }
 

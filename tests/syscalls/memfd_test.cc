@@ -37,10 +37,11 @@ TEST(MemfdTest, ProcLinkNamesIt) {
   Fd fd(memfd_create("named", 0));
   ASSERT_TRUE(fd.valid());
   char buf[PATH_MAX];
-  ssize_t n = readlink(("/proc/self/fd/" + std::to_string(fd.get())).c_str(), buf,
-                       sizeof(buf));
+  ssize_t n = readlink(("/proc/self/fd/" + std::to_string(fd.get())).c_str(),
+                       buf, sizeof(buf));
   if (n < 0) GTEST_SKIP() << "no /proc/self/fd";
-  EXPECT_EQ(std::string(buf, n).rfind("/memfd:named", 0), 0u) << std::string(buf, n);
+  EXPECT_EQ(std::string(buf, n).rfind("/memfd:named", 0), 0u)
+      << std::string(buf, n);
 }
 
 TEST(MemfdTest, SharedWithChild) {
@@ -59,7 +60,8 @@ TEST(MemfdTest, Seals) {
   ASSERT_TRUE(fd.valid());
   EXPECT_EQ(fcntl(fd.get(), F_GET_SEALS), 0);
   ASSERT_THAT(write(fd.get(), "abc", 3), SyscallSucceeds());
-  ASSERT_THAT(fcntl(fd.get(), F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW), SyscallSucceeds());
+  ASSERT_THAT(fcntl(fd.get(), F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW),
+              SyscallSucceeds());
   EXPECT_EQ(fcntl(fd.get(), F_GET_SEALS), F_SEAL_SHRINK | F_SEAL_GROW);
   EXPECT_THAT(ftruncate(fd.get(), 1), SyscallFailsWithErrno(EPERM));
   EXPECT_THAT(ftruncate(fd.get(), 100), SyscallFailsWithErrno(EPERM));
@@ -67,21 +69,25 @@ TEST(MemfdTest, Seals) {
   EXPECT_THAT(pwrite(fd.get(), "xyz", 3, 0), SyscallSucceedsWithValue(3));
   ASSERT_THAT(fcntl(fd.get(), F_ADD_SEALS, F_SEAL_WRITE), SyscallSucceeds());
   EXPECT_THAT(pwrite(fd.get(), "x", 1, 0), SyscallFailsWithErrno(EPERM));
-  EXPECT_EQ(mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd.get(), 0),
-            MAP_FAILED);
+  EXPECT_EQ(
+      mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd.get(), 0),
+      MAP_FAILED);
   EXPECT_EQ(errno, EPERM);
   ASSERT_THAT(fcntl(fd.get(), F_ADD_SEALS, F_SEAL_SEAL), SyscallSucceeds());
-  EXPECT_THAT(fcntl(fd.get(), F_ADD_SEALS, F_SEAL_SHRINK), SyscallFailsWithErrno(EPERM));
+  EXPECT_THAT(fcntl(fd.get(), F_ADD_SEALS, F_SEAL_SHRINK),
+              SyscallFailsWithErrno(EPERM));
   // Without MFD_ALLOW_SEALING the file starts sealed against sealing.
   Fd plain(memfd_create("plain", 0));
   EXPECT_EQ(fcntl(plain.get(), F_GET_SEALS), F_SEAL_SEAL);
-  EXPECT_THAT(fcntl(plain.get(), F_ADD_SEALS, F_SEAL_WRITE), SyscallFailsWithErrno(EPERM));
+  EXPECT_THAT(fcntl(plain.get(), F_ADD_SEALS, F_SEAL_WRITE),
+              SyscallFailsWithErrno(EPERM));
 }
 
 TEST(MemfdTest, Errors) {
   EXPECT_THAT(memfd_create("x", 0x1000), SyscallFailsWithErrno(EINVAL));
   std::string long_name(250, 'n');
-  EXPECT_THAT(memfd_create(long_name.c_str(), 0), SyscallFailsWithErrno(EINVAL));
+  EXPECT_THAT(memfd_create(long_name.c_str(), 0),
+              SyscallFailsWithErrno(EINVAL));
 }
 
 }  // namespace

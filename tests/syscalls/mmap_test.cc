@@ -23,8 +23,8 @@ class MmapTest : public TempDirTest {};
 
 // Reserves `pages` of address space (PROT_NONE) and returns its start.
 char* Reserve(size_t pages) {
-  void* p = mmap(nullptr, pages * kPage, PROT_NONE,
-                 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  void* p = mmap(nullptr, pages * kPage, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+                 -1, 0);
   return p == MAP_FAILED ? nullptr : static_cast<char*>(p);
 }
 
@@ -57,8 +57,9 @@ TEST_F(MmapTest, InvalidArguments) {
   EXPECT_EQ(mmap(nullptr, kPage, PROT_READ, MAP_PRIVATE, -1, 0), MAP_FAILED);
   EXPECT_EQ(errno, EBADF);
   // Shared writable mapping of a read-only descriptor.
-  EXPECT_EQ(mmap(nullptr, kPage, PROT_READ | PROT_WRITE, MAP_SHARED, fd.get(), 0),
-            MAP_FAILED);
+  EXPECT_EQ(
+      mmap(nullptr, kPage, PROT_READ | PROT_WRITE, MAP_SHARED, fd.get(), 0),
+      MAP_FAILED);
   EXPECT_EQ(errno, EACCES);
   EXPECT_THAT(munmap(reinterpret_cast<void*>(kPage + 1), kPage),
               SyscallFailsWithErrno(EINVAL));
@@ -67,8 +68,8 @@ TEST_F(MmapTest, InvalidArguments) {
 TEST_F(MmapTest, PrivateFileMappingIsCopyOnWrite) {
   WriteFile(Path("f"), "file contents");
   Fd fd(open(Path("f").c_str(), O_RDWR));
-  char* p = static_cast<char*>(mmap(nullptr, kPage, PROT_READ | PROT_WRITE,
-                                    MAP_PRIVATE, fd.get(), 0));
+  char* p = static_cast<char*>(
+      mmap(nullptr, kPage, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd.get(), 0));
   ASSERT_NE(p, MAP_FAILED);
   EXPECT_EQ(std::string(p, 13), "file contents");
   // Past EOF within the page reads as zero.
@@ -127,8 +128,8 @@ TEST_F(MmapTest, MapFixedReplaces) {
 TEST_F(MmapTest, MapFixedNoReplace) {
   char* base = Reserve(2);
   ASSERT_NE(base, nullptr);
-  void* p = mmap(base, kPage, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS |
-                 MAP_FIXED_NOREPLACE, -1, 0);
+  void* p = mmap(base, kPage, PROT_READ,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
   EXPECT_EQ(p, MAP_FAILED);
   EXPECT_EQ(errno, EEXIST);
   ASSERT_THAT(munmap(base + kPage, kPage), SyscallSucceeds());
@@ -183,8 +184,8 @@ void SegvHandler(int, siginfo_t* info, void*) {
 }
 
 TEST_F(MmapTest, SegvSiginfoCarriesFaultAddress) {
-  char* p = static_cast<char*>(mmap(nullptr, kPage, PROT_READ,
-                                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+  char* p = static_cast<char*>(
+      mmap(nullptr, kPage, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
   ASSERT_NE(p, MAP_FAILED);
   EXPECT_CHILD_SUCCEEDS([&] {
     struct sigaction sa = {};
@@ -207,8 +208,9 @@ TEST_F(MmapTest, MunmapPunchesHole) {
   ASSERT_THAT(munmap(p + kPage, kPage), SyscallSucceeds());
   p[0] = 1;
   p[2 * kPage] = 2;
-  EXPECT_EQ(FaultingChild([&] { (void)*static_cast<volatile char*>(p + kPage); }),
-            SIGSEGV);
+  EXPECT_EQ(
+      FaultingChild([&] { (void)*static_cast<volatile char*>(p + kPage); }),
+      SIGSEGV);
   unsigned char vec[3];
   EXPECT_THAT(mincore(p, 3 * kPage, vec), SyscallFailsWithErrno(ENOMEM));
   munmap(p, 3 * kPage);
@@ -276,8 +278,8 @@ TEST_F(MmapTest, MadviseDontneedZeroesPrivateAnon) {
 TEST_F(MmapTest, MadviseDontneedRefaultsPrivateFileFromFile) {
   WriteFile(Path("f"), std::string(kPage, 'f'));
   Fd fd(open(Path("f").c_str(), O_RDONLY));
-  char* p = static_cast<char*>(mmap(nullptr, kPage, PROT_READ | PROT_WRITE,
-                                    MAP_PRIVATE, fd.get(), 0));
+  char* p = static_cast<char*>(
+      mmap(nullptr, kPage, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd.get(), 0));
   ASSERT_NE(p, MAP_FAILED);
   p[0] = 'X';
   ASSERT_THAT(madvise(p, kPage, MADV_DONTNEED), SyscallSucceeds());

@@ -170,7 +170,8 @@ TEST_F(OpenTest, NameTooLong) {
   Fd fd(open(Path(ok).c_str(), O_RDWR | O_CREAT, 0600));
   EXPECT_TRUE(fd.valid());
   std::string path(PATH_MAX + 10, 'c');
-  EXPECT_THAT(open(path.c_str(), O_RDONLY), SyscallFailsWithErrno(ENAMETOOLONG));
+  EXPECT_THAT(open(path.c_str(), O_RDONLY),
+              SyscallFailsWithErrno(ENAMETOOLONG));
 }
 
 TEST_F(OpenTest, SymlinkLoopIsEloop) {

@@ -109,7 +109,8 @@ TEST(PipeTest, PipeSize) {
   // Cannot shrink below what is buffered.
   std::string data(8192, 'd');
   ASSERT_THAT(write(p.w.get(), data.data(), data.size()), SyscallSucceeds());
-  EXPECT_THAT(fcntl(p.w.get(), F_SETPIPE_SZ, 4096), SyscallFailsWithErrno(EBUSY));
+  EXPECT_THAT(fcntl(p.w.get(), F_SETPIPE_SZ, 4096),
+              SyscallFailsWithErrno(EBUSY));
 }
 
 TEST(PipeTest, Fionread) {

@@ -65,7 +65,8 @@ TEST(PollTest, TimeoutWithNothingReady) {
   clock_gettime(CLOCK_MONOTONIC, &a);
   EXPECT_THAT(poll(&fd, 1, 20), SyscallSucceedsWithValue(0));
   clock_gettime(CLOCK_MONOTONIC, &b);
-  EXPECT_GE((b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000, 19);
+  EXPECT_GE((b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000,
+            19);
 }
 
 TEST(PollTest, BlockingPollWokenByWriter) {
@@ -111,13 +112,15 @@ TEST(SelectTest, ReadWriteSets) {
   FD_SET(p.w.get(), &wr);
   struct timeval zero = {0, 0};
   int nfds = std::max(p.r.get(), p.w.get()) + 1;
-  EXPECT_THAT(select(nfds, &rd, &wr, nullptr, &zero), SyscallSucceedsWithValue(1));
+  EXPECT_THAT(select(nfds, &rd, &wr, nullptr, &zero),
+              SyscallSucceedsWithValue(1));
   EXPECT_FALSE(FD_ISSET(p.r.get(), &rd));
   EXPECT_TRUE(FD_ISSET(p.w.get(), &wr));
   write(p.w.get(), "x", 1);
   FD_SET(p.r.get(), &rd);
   zero = {0, 0};
-  EXPECT_THAT(select(nfds, &rd, nullptr, nullptr, &zero), SyscallSucceedsWithValue(1));
+  EXPECT_THAT(select(nfds, &rd, nullptr, nullptr, &zero),
+              SyscallSucceedsWithValue(1));
   EXPECT_TRUE(FD_ISSET(p.r.get(), &rd));
   // A closed descriptor (below the table size) in a set is EBADF; negative
   // nfds is EINVAL.
@@ -167,7 +170,8 @@ TEST(EpollTest, CreateAndCtlErrors) {
   Pipe p = MakePipe();
   struct epoll_event ev = {};
   ev.events = EPOLLIN;
-  ASSERT_THAT(epoll_ctl(ep.get(), EPOLL_CTL_ADD, p.r.get(), &ev), SyscallSucceeds());
+  ASSERT_THAT(epoll_ctl(ep.get(), EPOLL_CTL_ADD, p.r.get(), &ev),
+              SyscallSucceeds());
   EXPECT_THAT(epoll_ctl(ep.get(), EPOLL_CTL_ADD, p.r.get(), &ev),
               SyscallFailsWithErrno(EEXIST));
   EXPECT_THAT(epoll_ctl(ep.get(), EPOLL_CTL_MOD, p.w.get(), &ev),
@@ -194,7 +198,8 @@ TEST(EpollTest, LevelTriggered) {
   struct epoll_event ev = {};
   ev.events = EPOLLIN;
   ev.data.u64 = 0xfeedface12345678ull;
-  ASSERT_THAT(epoll_ctl(ep.get(), EPOLL_CTL_ADD, p.r.get(), &ev), SyscallSucceeds());
+  ASSERT_THAT(epoll_ctl(ep.get(), EPOLL_CTL_ADD, p.r.get(), &ev),
+              SyscallSucceeds());
   struct epoll_event out[4];
   EXPECT_THAT(epoll_wait(ep.get(), out, 4, 0), SyscallSucceedsWithValue(0));
   write(p.w.get(), "ab", 2);
@@ -213,7 +218,8 @@ TEST(EpollTest, EdgeTriggered) {
   Pipe p = MakePipe();
   struct epoll_event ev = {};
   ev.events = EPOLLIN | EPOLLET;
-  ASSERT_THAT(epoll_ctl(ep.get(), EPOLL_CTL_ADD, p.r.get(), &ev), SyscallSucceeds());
+  ASSERT_THAT(epoll_ctl(ep.get(), EPOLL_CTL_ADD, p.r.get(), &ev),
+              SyscallSucceeds());
   struct epoll_event out[4];
   write(p.w.get(), "a", 1);
   EXPECT_THAT(epoll_wait(ep.get(), out, 4, 0), SyscallSucceedsWithValue(1));
@@ -228,14 +234,16 @@ TEST(EpollTest, OneShot) {
   Pipe p = MakePipe();
   struct epoll_event ev = {};
   ev.events = EPOLLIN | EPOLLONESHOT;
-  ASSERT_THAT(epoll_ctl(ep.get(), EPOLL_CTL_ADD, p.r.get(), &ev), SyscallSucceeds());
+  ASSERT_THAT(epoll_ctl(ep.get(), EPOLL_CTL_ADD, p.r.get(), &ev),
+              SyscallSucceeds());
   struct epoll_event out[4];
   write(p.w.get(), "a", 1);
   EXPECT_THAT(epoll_wait(ep.get(), out, 4, 0), SyscallSucceedsWithValue(1));
   write(p.w.get(), "b", 1);
   EXPECT_THAT(epoll_wait(ep.get(), out, 4, 0), SyscallSucceedsWithValue(0));
   // Re-arm with MOD.
-  ASSERT_THAT(epoll_ctl(ep.get(), EPOLL_CTL_MOD, p.r.get(), &ev), SyscallSucceeds());
+  ASSERT_THAT(epoll_ctl(ep.get(), EPOLL_CTL_MOD, p.r.get(), &ev),
+              SyscallSucceeds());
   EXPECT_THAT(epoll_wait(ep.get(), out, 4, 0), SyscallSucceedsWithValue(1));
 }
 
@@ -246,9 +254,11 @@ TEST(EpollTest, EventfdAndHangup) {
   struct epoll_event ev = {};
   ev.events = EPOLLIN;
   ev.data.fd = efd.get();
-  ASSERT_THAT(epoll_ctl(ep.get(), EPOLL_CTL_ADD, efd.get(), &ev), SyscallSucceeds());
+  ASSERT_THAT(epoll_ctl(ep.get(), EPOLL_CTL_ADD, efd.get(), &ev),
+              SyscallSucceeds());
   ev.data.fd = p.r.get();
-  ASSERT_THAT(epoll_ctl(ep.get(), EPOLL_CTL_ADD, p.r.get(), &ev), SyscallSucceeds());
+  ASSERT_THAT(epoll_ctl(ep.get(), EPOLL_CTL_ADD, p.r.get(), &ev),
+              SyscallSucceeds());
   uint64_t one = 1;
   write(efd.get(), &one, sizeof(one));
   p.w.reset();
@@ -271,7 +281,8 @@ TEST(EpollTest, ClosedFdIsRemoved) {
   Pipe p = MakePipe();
   struct epoll_event ev = {};
   ev.events = EPOLLIN;
-  ASSERT_THAT(epoll_ctl(ep.get(), EPOLL_CTL_ADD, p.r.get(), &ev), SyscallSucceeds());
+  ASSERT_THAT(epoll_ctl(ep.get(), EPOLL_CTL_ADD, p.r.get(), &ev),
+              SyscallSucceeds());
   write(p.w.get(), "x", 1);
   p.r.reset();  // Last reference to the file: it leaves the set.
   struct epoll_event out[4];
@@ -283,7 +294,8 @@ TEST(EpollTest, BlockingWaitAndPwait) {
   Pipe p = MakePipe();
   struct epoll_event ev = {};
   ev.events = EPOLLIN;
-  ASSERT_THAT(epoll_ctl(ep.get(), EPOLL_CTL_ADD, p.r.get(), &ev), SyscallSucceeds());
+  ASSERT_THAT(epoll_ctl(ep.get(), EPOLL_CTL_ADD, p.r.get(), &ev),
+              SyscallSucceeds());
   std::thread t([&] {
     usleep(10000);
     write(p.w.get(), "x", 1);
@@ -291,7 +303,8 @@ TEST(EpollTest, BlockingWaitAndPwait) {
   struct epoll_event out[1];
   sigset_t none;
   sigemptyset(&none);
-  EXPECT_THAT(epoll_pwait(ep.get(), out, 1, 30000, &none), SyscallSucceedsWithValue(1));
+  EXPECT_THAT(epoll_pwait(ep.get(), out, 1, 30000, &none),
+              SyscallSucceedsWithValue(1));
   t.join();
   // Timeout with nothing new (drain first).
   char c;
@@ -304,8 +317,10 @@ TEST(EpollTest, NestedEpoll) {
   Pipe p = MakePipe();
   struct epoll_event ev = {};
   ev.events = EPOLLIN;
-  ASSERT_THAT(epoll_ctl(inner.get(), EPOLL_CTL_ADD, p.r.get(), &ev), SyscallSucceeds());
-  ASSERT_THAT(epoll_ctl(outer.get(), EPOLL_CTL_ADD, inner.get(), &ev), SyscallSucceeds());
+  ASSERT_THAT(epoll_ctl(inner.get(), EPOLL_CTL_ADD, p.r.get(), &ev),
+              SyscallSucceeds());
+  ASSERT_THAT(epoll_ctl(outer.get(), EPOLL_CTL_ADD, inner.get(), &ev),
+              SyscallSucceeds());
   struct epoll_event out[1];
   EXPECT_THAT(epoll_wait(outer.get(), out, 1, 0), SyscallSucceedsWithValue(0));
   write(p.w.get(), "x", 1);

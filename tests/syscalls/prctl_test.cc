@@ -28,12 +28,14 @@ TEST(PrctlTest, SetAndGetName) {
     ASSERT_THAT(prctl(PR_SET_NAME, "testname", 0, 0, 0), SyscallSucceeds());
     EXPECT_EQ(GetName(), "testname");
     // Truncated to 15 characters plus NUL.
-    ASSERT_THAT(prctl(PR_SET_NAME, "0123456789abcdefghij", 0, 0, 0), SyscallSucceeds());
+    ASSERT_THAT(prctl(PR_SET_NAME, "0123456789abcdefghij", 0, 0, 0),
+                SyscallSucceeds());
     EXPECT_EQ(GetName(), "0123456789abcde");
     // Visible in /proc/self/status and /proc/self/comm-like Name: line.
     std::string status = ReadFile("/proc/self/status");
     if (!status.empty()) {
-      EXPECT_NE(status.find("Name:\t0123456789abcde\n"), std::string::npos) << status;
+      EXPECT_NE(status.find("Name:\t0123456789abcde\n"), std::string::npos)
+          << status;
     }
   });
 }
@@ -58,7 +60,8 @@ TEST(PrctlTest, ParentDeathSignal) {
     int sig = 0;
     ASSERT_THAT(prctl(PR_GET_PDEATHSIG, &sig, 0, 0, 0), SyscallSucceeds());
     EXPECT_EQ(sig, SIGUSR1);
-    EXPECT_THAT(prctl(PR_SET_PDEATHSIG, 999, 0, 0, 0), SyscallFailsWithErrno(EINVAL));
+    EXPECT_THAT(prctl(PR_SET_PDEATHSIG, 999, 0, 0, 0),
+                SyscallFailsWithErrno(EINVAL));
     // Cleared in a forked child.
     EXPECT_CHILD_SUCCEEDS([] {
       int s = -1;
@@ -106,10 +109,13 @@ TEST(PrctlTest, NoNewPrivs) {
     ASSERT_THAT(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), SyscallSucceeds());
     EXPECT_EQ(prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0), 1);
     // It cannot be unset.
-    EXPECT_THAT(prctl(PR_SET_NO_NEW_PRIVS, 0, 0, 0, 0), SyscallFailsWithErrno(EINVAL));
-    EXPECT_THAT(prctl(PR_SET_NO_NEW_PRIVS, 1, 1, 0, 0), SyscallFailsWithErrno(EINVAL));
+    EXPECT_THAT(prctl(PR_SET_NO_NEW_PRIVS, 0, 0, 0, 0),
+                SyscallFailsWithErrno(EINVAL));
+    EXPECT_THAT(prctl(PR_SET_NO_NEW_PRIVS, 1, 1, 0, 0),
+                SyscallFailsWithErrno(EINVAL));
     // Inherited.
-    EXPECT_CHILD_SUCCEEDS([] { EXPECT_EQ(prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0), 1); });
+    EXPECT_CHILD_SUCCEEDS(
+        [] { EXPECT_EQ(prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0), 1); });
   });
 }
 
@@ -122,7 +128,8 @@ TEST(PrctlTest, Dumpable) {
     EXPECT_EQ(prctl(PR_GET_DUMPABLE, 0, 0, 0, 0), 0);
     ASSERT_THAT(prctl(PR_SET_DUMPABLE, 1, 0, 0, 0), SyscallSucceeds());
     EXPECT_EQ(prctl(PR_GET_DUMPABLE, 0, 0, 0, 0), 1);
-    EXPECT_THAT(prctl(PR_SET_DUMPABLE, 2, 0, 0, 0), SyscallFailsWithErrno(EINVAL));
+    EXPECT_THAT(prctl(PR_SET_DUMPABLE, 2, 0, 0, 0),
+                SyscallFailsWithErrno(EINVAL));
   });
 }
 
@@ -135,7 +142,8 @@ TEST(PrctlTest, CapbsetRead) {
   // answer is 0 or 1 for a valid capability, EINVAL beyond the last one.
   int r = prctl(PR_CAPBSET_READ, 0, 0, 0, 0);
   EXPECT_TRUE(r == 0 || r == 1);
-  EXPECT_THAT(prctl(PR_CAPBSET_READ, 1000, 0, 0, 0), SyscallFailsWithErrno(EINVAL));
+  EXPECT_THAT(prctl(PR_CAPBSET_READ, 1000, 0, 0, 0),
+              SyscallFailsWithErrno(EINVAL));
 }
 
 TEST(ArchPrctlTest, GetFsMatchesThreadPointer) {
@@ -148,7 +156,8 @@ TEST(ArchPrctlTest, GetFsMatchesThreadPointer) {
   EXPECT_NE(fs, 0u);
   uint64_t gs = 1;
   EXPECT_THAT(syscall(SYS_arch_prctl, ARCH_GET_GS, &gs), SyscallSucceeds());
-  EXPECT_THAT(syscall(SYS_arch_prctl, 0x9999, &fs), SyscallFailsWithErrno(EINVAL));
+  EXPECT_THAT(syscall(SYS_arch_prctl, 0x9999, &fs),
+              SyscallFailsWithErrno(EINVAL));
 }
 
 TEST(ArchPrctlTest, SetFsInThread) {

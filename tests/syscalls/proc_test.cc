@@ -53,9 +53,8 @@ TEST_F(ProcTest, SelfIsOurPid) {
   EXPECT_EQ(a.st_ino, b.st_ino);
   EXPECT_TRUE(S_ISDIR(a.st_mode));
   // A forked child sees its own pid.
-  EXPECT_CHILD_SUCCEEDS([] {
-    EXPECT_EQ(Readlink("/proc/self"), std::to_string(getpid()));
-  });
+  EXPECT_CHILD_SUCCEEDS(
+      [] { EXPECT_EQ(Readlink("/proc/self"), std::to_string(getpid())); });
 }
 
 TEST_F(ProcTest, StatusFields) {
@@ -154,9 +153,11 @@ TEST_F(ProcTest, FdLinks) {
   EXPECT_EQ(Readlink("/proc/self/fd/" + std::to_string(fd.get())), real);
   int p[2];
   ASSERT_THAT(pipe(p), SyscallSucceeds());
-  EXPECT_EQ(Readlink("/proc/self/fd/" + std::to_string(p[0])).rfind("pipe:[", 0), 0u);
+  EXPECT_EQ(
+      Readlink("/proc/self/fd/" + std::to_string(p[0])).rfind("pipe:[", 0), 0u);
   // Opening /proc/self/fd/N reopens the file.
-  Fd again(open(("/proc/self/fd/" + std::to_string(fd.get())).c_str(), O_RDONLY));
+  Fd again(
+      open(("/proc/self/fd/" + std::to_string(fd.get())).c_str(), O_RDONLY));
   EXPECT_TRUE(again.valid());
   // The directory lists our descriptors.
   Fd d(open("/proc/self/fd", O_RDONLY | O_DIRECTORY));

@@ -100,7 +100,8 @@ TEST_F(ReadWriteTest, Preadv2Pwritev2) {
               SyscallSucceedsWithValue(5));
   EXPECT_EQ(std::string(in, 5), std::string("\0abcd", 5));
   // The raw ABI passes the offset as two longs (low, high); on x86-64 the
-  // low word is the whole offset. Offset -1 means "use and advance the file offset".
+  // low word is the whole offset. Offset -1 means "use and advance the file
+  // offset".
   ASSERT_THAT(lseek(fd.get(), 4, SEEK_SET), SyscallSucceeds());
   EXPECT_THAT(syscall(SYS_preadv2, fd.get(), &r, 1, -1L, 0L, 0),
               SyscallSucceedsWithValue(3));
@@ -130,7 +131,8 @@ TEST_F(ReadWriteTest, BadBufferIsEfault) {
   ASSERT_NE(p, MAP_FAILED);
   ASSERT_THAT(munmap(p, 4096), SyscallSucceeds());
   EXPECT_THAT(syscall(SYS_read, fd.get(), p, 4), SyscallFailsWithErrno(EFAULT));
-  EXPECT_THAT(syscall(SYS_write, fd.get(), p, 4), SyscallFailsWithErrno(EFAULT));
+  EXPECT_THAT(syscall(SYS_write, fd.get(), p, 4),
+              SyscallFailsWithErrno(EFAULT));
   EXPECT_THAT(syscall(SYS_read, fd.get(), 1L, 4),
               SyscallFailsWithErrno(EFAULT));
 }

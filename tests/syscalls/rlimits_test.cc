@@ -18,13 +18,15 @@ namespace {
 TEST(RlimitTest, GetAllResources) {
   for (int r = 0; r < RLIM_NLIMITS; ++r) {
     struct rlimit rl;
-    EXPECT_THAT(getrlimit(static_cast<__rlimit_resource>(r), &rl), SyscallSucceeds())
+    EXPECT_THAT(getrlimit(static_cast<__rlimit_resource>(r), &rl),
+                SyscallSucceeds())
         << r;
     EXPECT_LE(rl.rlim_cur, rl.rlim_max) << r;
   }
   struct rlimit rl;
   EXPECT_THAT(syscall(SYS_getrlimit, 1000, &rl), SyscallFailsWithErrno(EINVAL));
-  EXPECT_THAT(syscall(SYS_getrlimit, RLIMIT_NOFILE, 8L), SyscallFailsWithErrno(EFAULT));
+  EXPECT_THAT(syscall(SYS_getrlimit, RLIMIT_NOFILE, 8L),
+              SyscallFailsWithErrno(EFAULT));
 }
 
 TEST(RlimitTest, NofileEnforcedByOpen) {
@@ -110,10 +112,12 @@ TEST(RlimitTest, Prlimit64OnSelfAndChild) {
   EXPECT_THAT(prlimit(pid, RLIMIT_NOFILE, &set, &prev), SyscallSucceeds());
   write(p[1], "go", 1);
   int status = WaitPid(pid);
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << DescribeStatus(status);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+      << DescribeStatus(status);
   close(p[0]);
   close(p[1]);
-  EXPECT_THAT(prlimit(pid, RLIMIT_NOFILE, nullptr, &prev), SyscallFailsWithErrno(ESRCH));
+  EXPECT_THAT(prlimit(pid, RLIMIT_NOFILE, nullptr, &prev),
+              SyscallFailsWithErrno(ESRCH));
 }
 
 TEST(RlimitTest, FsizeSendsSigxfsz) {
@@ -137,7 +141,8 @@ TEST(RlimitTest, FsizeSendsSigxfsz) {
     setrlimit(RLIMIT_FSIZE, &rl);
     Fd fd(open((dir + "/g").c_str(), O_WRONLY | O_CREAT, 0644));
     // A write crossing the limit is cut short; one starting at it is EFBIG.
-    EXPECT_THAT(write(fd.get(), "0123456789abc", 13), SyscallSucceedsWithValue(10));
+    EXPECT_THAT(write(fd.get(), "0123456789abc", 13),
+                SyscallSucceedsWithValue(10));
     EXPECT_THAT(write(fd.get(), "x", 1), SyscallFailsWithErrno(EFBIG));
   });
   RemoveTree(dir);
@@ -149,7 +154,8 @@ TEST(RlimitTest, AddressSpaceLimitFailsMmap) {
     getrlimit(RLIMIT_AS, &rl);
     struct rlimit small = {1ull << 30, rl.rlim_max};  // 1 GiB.
     ASSERT_THAT(setrlimit(RLIMIT_AS, &small), SyscallSucceeds());
-    void* p = mmap(nullptr, 2ull << 30, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    void* p = mmap(nullptr, 2ull << 30, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+                   -1, 0);
     EXPECT_EQ(p, MAP_FAILED);
     EXPECT_EQ(errno, ENOMEM);
   });

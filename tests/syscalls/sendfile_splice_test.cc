@@ -16,7 +16,8 @@ class SpliceTest : public TempDirTest {
   void SetUp() override {
     TempDirTest::SetUp();
     data_ = std::string(100000, '\0');
-    for (size_t i = 0; i < data_.size(); ++i) data_[i] = static_cast<char>('a' + i % 26);
+    for (size_t i = 0; i < data_.size(); ++i)
+      data_[i] = static_cast<char>('a' + i % 26);
     WriteFile(Path("src"), data_);
   }
   std::string data_;
@@ -33,8 +34,10 @@ TEST_F(SpliceTest, SendfileFileToFile) {
     done += n;
   }
   EXPECT_EQ(ReadFile(Path("dst")), data_);
-  EXPECT_THAT(lseek(in.get(), 0, SEEK_CUR), SyscallSucceedsWithValue(data_.size()));
-  EXPECT_THAT(sendfile(out.get(), in.get(), nullptr, 10), SyscallSucceedsWithValue(0));
+  EXPECT_THAT(lseek(in.get(), 0, SEEK_CUR),
+              SyscallSucceedsWithValue(data_.size()));
+  EXPECT_THAT(sendfile(out.get(), in.get(), nullptr, 10),
+              SyscallSucceedsWithValue(0));
 }
 
 TEST_F(SpliceTest, SendfileWithOffsetLeavesFilePosition) {
@@ -57,7 +60,8 @@ TEST_F(SpliceTest, SendfileToSocket) {
   ASSERT_THAT(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), SyscallSucceeds());
   Fd a(sv[0]), b(sv[1]);
   Fd in(open(Path("src").c_str(), O_RDONLY));
-  ASSERT_THAT(sendfile(a.get(), in.get(), nullptr, 1000), SyscallSucceedsWithValue(1000));
+  ASSERT_THAT(sendfile(a.get(), in.get(), nullptr, 1000),
+              SyscallSucceedsWithValue(1000));
   char buf[1000];
   size_t got = 0;
   while (got < 1000) {
@@ -71,11 +75,14 @@ TEST_F(SpliceTest, SendfileToSocket) {
 TEST_F(SpliceTest, SendfileErrors) {
   Fd in(open(Path("src").c_str(), O_RDONLY));
   Fd ro(open(Path("src").c_str(), O_RDONLY));
-  EXPECT_THAT(sendfile(ro.get(), in.get(), nullptr, 10), SyscallFailsWithErrno(EBADF));
+  EXPECT_THAT(sendfile(ro.get(), in.get(), nullptr, 10),
+              SyscallFailsWithErrno(EBADF));
   Fd wo(open(Path("dst").c_str(), O_WRONLY | O_CREAT, 0644));
-  EXPECT_THAT(sendfile(wo.get(), wo.get(), nullptr, 10), SyscallFailsWithErrno(EBADF));
+  EXPECT_THAT(sendfile(wo.get(), wo.get(), nullptr, 10),
+              SyscallFailsWithErrno(EBADF));
   off_t neg = -1;
-  EXPECT_THAT(sendfile(wo.get(), in.get(), &neg, 10), SyscallFailsWithErrno(EINVAL));
+  EXPECT_THAT(sendfile(wo.get(), in.get(), &neg, 10),
+              SyscallFailsWithErrno(EINVAL));
 }
 
 TEST_F(SpliceTest, SpliceFileToPipeToFile) {
@@ -95,7 +102,8 @@ TEST_F(SpliceTest, SpliceFileToPipeToFile) {
               SyscallFailsWithErrno(EINVAL));
   // An offset for a pipe: ESPIPE.
   loff_t o = 0;
-  EXPECT_THAT(splice(p[0], &o, out.get(), nullptr, 10, 0), SyscallFailsWithErrno(ESPIPE));
+  EXPECT_THAT(splice(p[0], &o, out.get(), nullptr, 10, 0),
+              SyscallFailsWithErrno(ESPIPE));
   close(p[0]);
   close(p[1]);
 }
@@ -107,7 +115,8 @@ TEST_F(SpliceTest, SpliceNonblockEmptyPipe) {
   EXPECT_THAT(splice(p[0], nullptr, q[1], nullptr, 10, SPLICE_F_NONBLOCK),
               SyscallFailsWithErrno(EAGAIN));
   close(p[1]);  // Writer gone: EOF is 0.
-  EXPECT_THAT(splice(p[0], nullptr, q[1], nullptr, 10, 0), SyscallSucceedsWithValue(0));
+  EXPECT_THAT(splice(p[0], nullptr, q[1], nullptr, 10, 0),
+              SyscallSucceedsWithValue(0));
   for (int fd : {p[0], q[0], q[1]}) close(fd);
 }
 
@@ -133,7 +142,8 @@ TEST_F(SpliceTest, CopyFileRange) {
   loff_t off_in = 100, off_out = 0;
   ssize_t total = 0;
   while (total < 5000) {
-    ssize_t n = copy_file_range(in.get(), &off_in, out.get(), &off_out, 5000 - total, 0);
+    ssize_t n = copy_file_range(in.get(), &off_in, out.get(), &off_out,
+                                5000 - total, 0);
     ASSERT_THAT(n, SyscallSucceeds());
     ASSERT_GT(n, 0);
     total += n;

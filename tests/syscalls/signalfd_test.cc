@@ -25,11 +25,13 @@ TEST(SignalfdTest, ReadsBlockedSignal) {
     Fd fd(signalfd(-1, &s, SFD_NONBLOCK | SFD_CLOEXEC));
     ASSERT_TRUE(fd.valid());
     struct signalfd_siginfo info;
-    EXPECT_THAT(read(fd.get(), &info, sizeof(info)), SyscallFailsWithErrno(EAGAIN));
+    EXPECT_THAT(read(fd.get(), &info, sizeof(info)),
+                SyscallFailsWithErrno(EAGAIN));
     union sigval v;
     v.sival_int = 99;
     ASSERT_THAT(sigqueue(getpid(), SIGUSR1, v), SyscallSucceeds());
-    ASSERT_THAT(read(fd.get(), &info, sizeof(info)), SyscallSucceedsWithValue(sizeof(info)));
+    ASSERT_THAT(read(fd.get(), &info, sizeof(info)),
+                SyscallSucceedsWithValue(sizeof(info)));
     EXPECT_EQ(info.ssi_signo, static_cast<uint32_t>(SIGUSR1));
     EXPECT_EQ(info.ssi_code, SI_QUEUE);
     EXPECT_EQ(info.ssi_pid, static_cast<uint32_t>(getpid()));
@@ -39,7 +41,8 @@ TEST(SignalfdTest, ReadsBlockedSignal) {
     sigpending(&pending);
     EXPECT_FALSE(sigismember(&pending, SIGUSR1));
     char small[8];
-    EXPECT_THAT(read(fd.get(), small, sizeof(small)), SyscallFailsWithErrno(EINVAL));
+    EXPECT_THAT(read(fd.get(), small, sizeof(small)),
+                SyscallFailsWithErrno(EINVAL));
   });
 }
 
@@ -52,10 +55,12 @@ TEST(SignalfdTest, MaskSelectsAndUpdates) {
     ASSERT_TRUE(fd.valid());
     kill(getpid(), SIGUSR2);
     struct signalfd_siginfo info;
-    EXPECT_THAT(read(fd.get(), &info, sizeof(info)), SyscallFailsWithErrno(EAGAIN));
+    EXPECT_THAT(read(fd.get(), &info, sizeof(info)),
+                SyscallFailsWithErrno(EAGAIN));
     // Update the mask of the existing descriptor.
     sigset_t two = SetOf(SIGUSR2);
-    ASSERT_THAT(signalfd(fd.get(), &two, 0), SyscallSucceedsWithValue(fd.get()));
+    ASSERT_THAT(signalfd(fd.get(), &two, 0),
+                SyscallSucceedsWithValue(fd.get()));
     ASSERT_THAT(read(fd.get(), &info, sizeof(info)), SyscallSucceeds());
     EXPECT_EQ(info.ssi_signo, static_cast<uint32_t>(SIGUSR2));
     EXPECT_EQ(info.ssi_code, SI_USER);
@@ -101,7 +106,8 @@ TEST(SignalfdTest, FromChildAndErrors) {
     int p[2];
     ASSERT_THAT(pipe(p), SyscallSucceeds());
     EXPECT_THAT(signalfd(p[0], &s, 0), SyscallFailsWithErrno(EINVAL));
-    EXPECT_THAT(syscall(SYS_signalfd4, -1, &s, 4, 0), SyscallFailsWithErrno(EINVAL));
+    EXPECT_THAT(syscall(SYS_signalfd4, -1, &s, 4, 0),
+                SyscallFailsWithErrno(EINVAL));
   });
 }
 

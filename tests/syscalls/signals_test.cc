@@ -74,8 +74,10 @@ TEST(SignalTest, SigactionRoundTrip) {
     EXPECT_TRUE(old.sa_flags & SA_RESTART);
     EXPECT_TRUE(sigismember(&old.sa_mask, SIGUSR2));
     // SIGKILL and SIGSTOP cannot be caught; bad numbers are EINVAL.
-    EXPECT_THAT(sigaction(SIGKILL, &sa, nullptr), SyscallFailsWithErrno(EINVAL));
-    EXPECT_THAT(sigaction(SIGSTOP, &sa, nullptr), SyscallFailsWithErrno(EINVAL));
+    EXPECT_THAT(sigaction(SIGKILL, &sa, nullptr),
+                SyscallFailsWithErrno(EINVAL));
+    EXPECT_THAT(sigaction(SIGSTOP, &sa, nullptr),
+                SyscallFailsWithErrno(EINVAL));
     EXPECT_THAT(sigaction(0, &sa, nullptr), SyscallFailsWithErrno(EINVAL));
     EXPECT_THAT(sigaction(65, &sa, nullptr), SyscallFailsWithErrno(EINVAL));
     // The raw call checks the sigset size.
@@ -323,8 +325,8 @@ TEST(SignalTest, DefaultActions) {
   struct Case {
     int sig;
     bool terminates;
-  } cases[] = {{SIGTERM, true}, {SIGUSR1, true}, {SIGSEGV, true},
-               {SIGABRT, true}, {SIGCHLD, false}, {SIGURG, false},
+  } cases[] = {{SIGTERM, true},  {SIGUSR1, true},  {SIGSEGV, true},
+               {SIGABRT, true},  {SIGCHLD, false}, {SIGURG, false},
                {SIGWINCH, false}};
   for (const Case& c : cases) {
     int status = RunInChild([&] {
@@ -371,7 +373,8 @@ TEST(SignalTest, Sigtimedwait) {
     v.sival_int = 77;
     ASSERT_THAT(sigqueue(getpid(), SIGUSR2, v), SyscallSucceeds());
     struct timespec guard = {30, 0};  // Hang guard only.
-    EXPECT_THAT(sigtimedwait(&s, &info, &guard), SyscallSucceedsWithValue(SIGUSR2));
+    EXPECT_THAT(sigtimedwait(&s, &info, &guard),
+                SyscallSucceedsWithValue(SIGUSR2));
     EXPECT_EQ(info.si_code, SI_QUEUE);
     EXPECT_EQ(info.si_value.sival_int, 77);
     // Consumed: no longer pending.
@@ -385,7 +388,8 @@ TEST(SignalTest, Sigtimedwait) {
       kill(parent, SIGUSR2);
       _exit(0);
     }
-    EXPECT_THAT(sigtimedwait(&s, &info, &guard), SyscallSucceedsWithValue(SIGUSR2));
+    EXPECT_THAT(sigtimedwait(&s, &info, &guard),
+                SyscallSucceedsWithValue(SIGUSR2));
     EXPECT_EQ(info.si_pid, pid);
     WaitPid(pid);
   });

@@ -84,7 +84,8 @@ TEST_F(StatTest, FstatatEmptyPathAndNoFollow) {
 
 TEST_F(StatTest, Errors) {
   struct stat st;
-  EXPECT_THAT(stat(Path("missing").c_str(), &st), SyscallFailsWithErrno(ENOENT));
+  EXPECT_THAT(stat(Path("missing").c_str(), &st),
+              SyscallFailsWithErrno(ENOENT));
   WriteFile(Path("f"), "");
   EXPECT_THAT(stat(Path("f/x").c_str(), &st), SyscallFailsWithErrno(ENOTDIR));
   EXPECT_THAT(syscall(SYS_stat, Path("f").c_str(), 8L),
@@ -95,7 +96,8 @@ TEST_F(StatTest, Errors) {
 TEST_F(StatTest, SizeAndTimesFollowWrites) {
   WriteFile(Path("f"), "");
   struct timespec old[2] = {{1000, 0}, {2000, 0}};
-  ASSERT_THAT(utimensat(AT_FDCWD, Path("f").c_str(), old, 0), SyscallSucceeds());
+  ASSERT_THAT(utimensat(AT_FDCWD, Path("f").c_str(), old, 0),
+              SyscallSucceeds());
   struct stat st;
   ASSERT_THAT(stat(Path("f").c_str(), &st), SyscallSucceeds());
   EXPECT_EQ(st.st_atim.tv_sec, 1000);

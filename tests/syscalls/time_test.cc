@@ -3,11 +3,11 @@
 // alarm, POSIX timers with SIGEV_SIGNAL, timerfd. Only lower bounds and
 // ordering are asserted; upper bounds are generous hang guards.
 #include <signal.h>
-#include <sys/syscall.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
-#include <sys/times.h>
 #include <sys/timerfd.h>
+#include <sys/times.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -42,10 +42,10 @@ TEST(ClockTest, MonotonicNeverGoesBack) {
 }
 
 TEST(ClockTest, AllClocksReadable) {
-  for (clockid_t c : {CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_PROCESS_CPUTIME_ID,
-                      CLOCK_THREAD_CPUTIME_ID, CLOCK_MONOTONIC_RAW,
-                      CLOCK_REALTIME_COARSE, CLOCK_MONOTONIC_COARSE,
-                      CLOCK_BOOTTIME}) {
+  for (clockid_t c :
+       {CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_PROCESS_CPUTIME_ID,
+        CLOCK_THREAD_CPUTIME_ID, CLOCK_MONOTONIC_RAW, CLOCK_REALTIME_COARSE,
+        CLOCK_MONOTONIC_COARSE, CLOCK_BOOTTIME}) {
     struct timespec ts = {-1, -1};
     EXPECT_THAT(clock_gettime(c, &ts), SyscallSucceeds()) << c;
     EXPECT_GE(ts.tv_sec, 0);
@@ -56,7 +56,8 @@ TEST(ClockTest, AllClocksReadable) {
     EXPECT_TRUE(res.tv_sec > 0 || res.tv_nsec > 0);
   }
   struct timespec ts;
-  EXPECT_THAT(syscall(SYS_clock_gettime, 12345, &ts), SyscallFailsWithErrno(EINVAL));
+  EXPECT_THAT(syscall(SYS_clock_gettime, 12345, &ts),
+              SyscallFailsWithErrno(EINVAL));
   EXPECT_THAT(syscall(SYS_clock_gettime, CLOCK_MONOTONIC, 8L),
               SyscallFailsWithErrno(EFAULT));
 }
@@ -234,13 +235,15 @@ TEST(PosixTimerTest, PeriodicAbsoluteAndOverrun) {
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     struct itimerspec its = {{0, 1000000}, now};  // Start now, every 1 ms.
-    ASSERT_THAT(timer_settime(timer, TIMER_ABSTIME, &its, nullptr), SyscallSucceeds());
+    ASSERT_THAT(timer_settime(timer, TIMER_ABSTIME, &its, nullptr),
+                SyscallSucceeds());
     // Let it expire many times while the signal stays blocked and queued once.
     struct timespec nap = {0, 30 * 1000 * 1000};
     nanosleep(&nap, nullptr);
     siginfo_t info;
     struct timespec guard = {30, 0};
-    ASSERT_THAT(sigtimedwait(&s, &info, &guard), SyscallSucceedsWithValue(SIGRTMIN + 2));
+    ASSERT_THAT(sigtimedwait(&s, &info, &guard),
+                SyscallSucceedsWithValue(SIGRTMIN + 2));
     // The expirations beyond the first while pending are counted as overrun.
     EXPECT_GT(info.si_overrun, 0);
     timer_delete(timer);
@@ -249,7 +252,8 @@ TEST(PosixTimerTest, PeriodicAbsoluteAndOverrun) {
 
 TEST(PosixTimerTest, InvalidArguments) {
   timer_t timer;
-  EXPECT_THAT(timer_create(12345, nullptr, &timer), SyscallFailsWithErrno(EINVAL));
+  EXPECT_THAT(timer_create(12345, nullptr, &timer),
+              SyscallFailsWithErrno(EINVAL));
   struct sigevent sev = {};
   sev.sigev_notify = SIGEV_SIGNAL;
   sev.sigev_signo = 200;
@@ -265,11 +269,13 @@ TEST(TimerfdTest, ExpirationsCount) {
   struct timespec nap = {0, 20 * 1000 * 1000};
   nanosleep(&nap, nullptr);
   uint64_t count = 0;
-  ASSERT_THAT(read(fd.get(), &count, sizeof(count)), SyscallSucceedsWithValue(8));
+  ASSERT_THAT(read(fd.get(), &count, sizeof(count)),
+              SyscallSucceedsWithValue(8));
   EXPECT_GE(count, 1u);
   // Reading resets the count; a short buffer is EINVAL.
   char small[4];
-  EXPECT_THAT(read(fd.get(), small, sizeof(small)), SyscallFailsWithErrno(EINVAL));
+  EXPECT_THAT(read(fd.get(), small, sizeof(small)),
+              SyscallFailsWithErrno(EINVAL));
   struct itimerspec cur;
   ASSERT_THAT(timerfd_gettime(fd.get(), &cur), SyscallSucceeds());
   EXPECT_EQ(cur.it_interval.tv_nsec, 1000000);
@@ -279,14 +285,17 @@ TEST(TimerfdTest, NonblockingAndDisarm) {
   Fd fd(timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK));
   ASSERT_TRUE(fd.valid());
   uint64_t count;
-  EXPECT_THAT(read(fd.get(), &count, sizeof(count)), SyscallFailsWithErrno(EAGAIN));
+  EXPECT_THAT(read(fd.get(), &count, sizeof(count)),
+              SyscallFailsWithErrno(EAGAIN));
   struct itimerspec its = {{0, 0}, {100, 0}};
   ASSERT_THAT(timerfd_settime(fd.get(), 0, &its, nullptr), SyscallSucceeds());
   struct itimerspec off = {}, old;
   ASSERT_THAT(timerfd_settime(fd.get(), 0, &off, &old), SyscallSucceeds());
   EXPECT_GT(old.it_value.tv_sec, 90);
-  EXPECT_THAT(read(fd.get(), &count, sizeof(count)), SyscallFailsWithErrno(EAGAIN));
-  EXPECT_THAT(timerfd_create(CLOCK_MONOTONIC, 0x1234), SyscallFailsWithErrno(EINVAL));
+  EXPECT_THAT(read(fd.get(), &count, sizeof(count)),
+              SyscallFailsWithErrno(EAGAIN));
+  EXPECT_THAT(timerfd_create(CLOCK_MONOTONIC, 0x1234),
+              SyscallFailsWithErrno(EINVAL));
   EXPECT_THAT(timerfd_create(12345, 0), SyscallFailsWithErrno(EINVAL));
 }
 
@@ -302,7 +311,8 @@ TEST(TimerfdTest, BlockingReadAbsolute) {
   ASSERT_THAT(timerfd_settime(fd.get(), TFD_TIMER_ABSTIME, &its, nullptr),
               SyscallSucceeds());
   uint64_t count = 0;
-  ASSERT_THAT(read(fd.get(), &count, sizeof(count)), SyscallSucceedsWithValue(8));
+  ASSERT_THAT(read(fd.get(), &count, sizeof(count)),
+              SyscallSucceedsWithValue(8));
   EXPECT_EQ(count, 1u);
   EXPECT_GE(NowNs(CLOCK_MONOTONIC), target);
 }

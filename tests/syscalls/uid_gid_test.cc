@@ -34,7 +34,8 @@ Caps GetCaps() {
 class UidGidTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!CanChangeIds()) GTEST_SKIP() << "needs uid 0 with CAP_SETUID/CAP_SETGID";
+    if (!CanChangeIds())
+      GTEST_SKIP() << "needs uid 0 with CAP_SETUID/CAP_SETGID";
   }
 };
 
@@ -50,12 +51,14 @@ TEST(UidGidBasics, GettersAgree) {
   int n = getgroups(0, nullptr);
   ASSERT_THAT(n, SyscallSucceeds());
   std::vector<gid_t> groups(n + 1);
-  EXPECT_THAT(getgroups(groups.size(), groups.data()), SyscallSucceedsWithValue(n));
+  EXPECT_THAT(getgroups(groups.size(), groups.data()),
+              SyscallSucceedsWithValue(n));
   if (n > 1) {
     gid_t one;
     EXPECT_THAT(getgroups(1, &one), SyscallFailsWithErrno(EINVAL));
   }
-  EXPECT_THAT(syscall(SYS_getresuid, 8L, 8L, 8L), SyscallFailsWithErrno(EFAULT));
+  EXPECT_THAT(syscall(SYS_getresuid, 8L, 8L, 8L),
+              SyscallFailsWithErrno(EFAULT));
 }
 
 TEST_F(UidGidTest, SetuidAsRootChangesAllThree) {
@@ -105,7 +108,8 @@ TEST_F(UidGidTest, SetresgidAndGroups) {
     EXPECT_THAT(getgroups(0, nullptr), SyscallSucceedsWithValue(0));
     // Too many groups is EINVAL.
     std::vector<gid_t> many(65537, 1);
-    EXPECT_THAT(setgroups(many.size(), many.data()), SyscallFailsWithErrno(EINVAL));
+    EXPECT_THAT(setgroups(many.size(), many.data()),
+                SyscallFailsWithErrno(EINVAL));
     ASSERT_THAT(setresuid(kNobody, kNobody, kNobody), SyscallSucceeds());
     // Unprivileged: setgroups and foreign gids are EPERM.
     EXPECT_THAT(setgroups(0, nullptr), SyscallFailsWithErrno(EPERM));

@@ -33,11 +33,13 @@ std::pair<sockaddr_un, socklen_t> Addr(const std::string& path) {
   sockaddr_un addr = {};
   addr.sun_family = AF_UNIX;
   memcpy(addr.sun_path, path.data(), path.size());
-  return {addr, static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + path.size())};
+  return {addr, static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) +
+                                       path.size())};
 }
 
 std::string UniqueAbstract(const char* tag) {
-  return std::string(1, '\0') + "syscall_test_" + tag + "_" + std::to_string(getpid());
+  return std::string(1, '\0') + "syscall_test_" + tag + "_" +
+         std::to_string(getpid());
 }
 
 class UnixSocketTest : public TempDirTest {};
@@ -61,7 +63,8 @@ TEST_F(UnixSocketTest, SocketpairStream) {
   EXPECT_THAT(read(p.a.get(), buf, 1), SyscallSucceedsWithValue(1));
   int type = 0;
   socklen_t len = sizeof(type);
-  ASSERT_THAT(getsockopt(p.a.get(), SOL_SOCKET, SO_TYPE, &type, &len), SyscallSucceeds());
+  ASSERT_THAT(getsockopt(p.a.get(), SOL_SOCKET, SO_TYPE, &type, &len),
+              SyscallSucceeds());
   EXPECT_EQ(type, SOCK_STREAM);
   EXPECT_EQ(fcntl(p.a.get(), F_GETFD), FD_CLOEXEC);
 }
@@ -73,16 +76,19 @@ TEST_F(UnixSocketTest, DgramAndSeqpacketKeepBoundaries) {
     ASSERT_THAT(send(p.a.get(), "one", 3, 0), SyscallSucceedsWithValue(3));
     ASSERT_THAT(send(p.a.get(), "three", 5, 0), SyscallSucceedsWithValue(5));
     char buf[16];
-    EXPECT_THAT(recv(p.b.get(), buf, sizeof(buf), 0), SyscallSucceedsWithValue(3));
+    EXPECT_THAT(recv(p.b.get(), buf, sizeof(buf), 0),
+                SyscallSucceedsWithValue(3));
     EXPECT_EQ(std::string(buf, 3), "one");
     // A short buffer truncates the message; MSG_TRUNC reports the real size.
     ASSERT_THAT(send(p.a.get(), "longer message", 14, 0), SyscallSucceeds());
     EXPECT_THAT(recv(p.b.get(), buf, 2, 0), SyscallSucceedsWithValue(2));
     EXPECT_EQ(std::string(buf, 2), "th");  // "three" was next.
-    EXPECT_THAT(recv(p.b.get(), buf, 4, MSG_TRUNC), SyscallSucceedsWithValue(14));
+    EXPECT_THAT(recv(p.b.get(), buf, 4, MSG_TRUNC),
+                SyscallSucceedsWithValue(14));
     // The rest of a truncated message is gone.
     ASSERT_THAT(send(p.a.get(), "z", 1, 0), SyscallSucceeds());
-    EXPECT_THAT(recv(p.b.get(), buf, sizeof(buf), 0), SyscallSucceedsWithValue(1));
+    EXPECT_THAT(recv(p.b.get(), buf, sizeof(buf), 0),
+                SyscallSucceedsWithValue(1));
     EXPECT_EQ(buf[0], 'z');
     // Zero-length messages exist.
     ASSERT_THAT(send(p.a.get(), "", 0, 0), SyscallSucceedsWithValue(0));
@@ -97,7 +103,8 @@ TEST_F(UnixSocketTest, PathBindListenConnectAccept) {
   Fd srv(socket(AF_UNIX, SOCK_STREAM, 0));
   ASSERT_TRUE(srv.valid());
   auto [addr, len] = Addr(Path("sock"));
-  ASSERT_THAT(bind(srv.get(), reinterpret_cast<sockaddr*>(&addr), len), SyscallSucceeds());
+  ASSERT_THAT(bind(srv.get(), reinterpret_cast<sockaddr*>(&addr), len),
+              SyscallSucceeds());
   struct stat st;
   ASSERT_THAT(stat(Path("sock").c_str(), &st), SyscallSucceeds());
   EXPECT_TRUE(S_ISSOCK(st.st_mode));
@@ -111,7 +118,8 @@ TEST_F(UnixSocketTest, PathBindListenConnectAccept) {
               SyscallSucceeds());
   sockaddr_un peer = {};
   socklen_t plen = sizeof(peer);
-  Fd conn(accept4(srv.get(), reinterpret_cast<sockaddr*>(&peer), &plen, SOCK_CLOEXEC));
+  Fd conn(accept4(srv.get(), reinterpret_cast<sockaddr*>(&peer), &plen,
+                  SOCK_CLOEXEC));
   ASSERT_TRUE(conn.valid());
   EXPECT_EQ(plen, offsetof(sockaddr_un, sun_path));  // Unbound client.
   ASSERT_THAT(write(cli.get(), "ping", 4), SyscallSucceeds());
@@ -124,8 +132,9 @@ TEST_F(UnixSocketTest, PathBindListenConnectAccept) {
               SyscallSucceeds());
   EXPECT_STREQ(name.sun_path, Path("sock").c_str());
   nlen = sizeof(name);
-  ASSERT_THAT(getsockname(conn.get(), reinterpret_cast<sockaddr*>(&name), &nlen),
-              SyscallSucceeds());
+  ASSERT_THAT(
+      getsockname(conn.get(), reinterpret_cast<sockaddr*>(&name), &nlen),
+      SyscallSucceeds());
   EXPECT_STREQ(name.sun_path, Path("sock").c_str());
   // Already connected.
   EXPECT_THAT(connect(cli.get(), reinterpret_cast<sockaddr*>(&addr), len),
@@ -135,7 +144,8 @@ TEST_F(UnixSocketTest, PathBindListenConnectAccept) {
 TEST_F(UnixSocketTest, AbstractNamespace) {
   Fd srv(socket(AF_UNIX, SOCK_SEQPACKET, 0));
   auto [addr, len] = Addr(UniqueAbstract("abs"));
-  ASSERT_THAT(bind(srv.get(), reinterpret_cast<sockaddr*>(&addr), len), SyscallSucceeds());
+  ASSERT_THAT(bind(srv.get(), reinterpret_cast<sockaddr*>(&addr), len),
+              SyscallSucceeds());
   ASSERT_THAT(listen(srv.get(), 1), SyscallSucceeds());
   Fd cli(socket(AF_UNIX, SOCK_SEQPACKET, 0));
   ASSERT_THAT(connect(cli.get(), reinterpret_cast<sockaddr*>(&addr), len),
@@ -145,8 +155,10 @@ TEST_F(UnixSocketTest, AbstractNamespace) {
   ASSERT_THAT(send(cli.get(), "a", 1, 0), SyscallSucceeds());
   ASSERT_THAT(send(cli.get(), "bc", 2, 0), SyscallSucceeds());
   char buf[8];
-  EXPECT_THAT(recv(conn.get(), buf, sizeof(buf), 0), SyscallSucceedsWithValue(1));
-  EXPECT_THAT(recv(conn.get(), buf, sizeof(buf), 0), SyscallSucceedsWithValue(2));
+  EXPECT_THAT(recv(conn.get(), buf, sizeof(buf), 0),
+              SyscallSucceedsWithValue(1));
+  EXPECT_THAT(recv(conn.get(), buf, sizeof(buf), 0),
+              SyscallSucceedsWithValue(2));
   sockaddr_un name = {};
   socklen_t nlen = sizeof(name);
   ASSERT_THAT(getsockname(srv.get(), reinterpret_cast<sockaddr*>(&name), &nlen),
@@ -156,7 +168,8 @@ TEST_F(UnixSocketTest, AbstractNamespace) {
   // Closing the listener frees the name.
   srv.reset();
   Fd again(socket(AF_UNIX, SOCK_SEQPACKET, 0));
-  EXPECT_THAT(bind(again.get(), reinterpret_cast<sockaddr*>(&addr), len), SyscallSucceeds());
+  EXPECT_THAT(bind(again.get(), reinterpret_cast<sockaddr*>(&addr), len),
+              SyscallSucceeds());
 }
 
 TEST_F(UnixSocketTest, ConnectionRefused) {
@@ -170,7 +183,8 @@ TEST_F(UnixSocketTest, ConnectionRefused) {
   // Bound but not listening.
   Fd bound(socket(AF_UNIX, SOCK_STREAM, 0));
   auto [addr, len] = Addr(Path("notlistening"));
-  ASSERT_THAT(bind(bound.get(), reinterpret_cast<sockaddr*>(&addr), len), SyscallSucceeds());
+  ASSERT_THAT(bind(bound.get(), reinterpret_cast<sockaddr*>(&addr), len),
+              SyscallSucceeds());
   EXPECT_THAT(connect(cli.get(), reinterpret_cast<sockaddr*>(&addr), len),
               SyscallFailsWithErrno(ECONNREFUSED));
   // A stale socket file whose socket was closed.
@@ -180,7 +194,8 @@ TEST_F(UnixSocketTest, ConnectionRefused) {
   // Wrong socket type.
   Fd srv(socket(AF_UNIX, SOCK_DGRAM, 0));
   auto [d, dlen] = Addr(Path("dgram"));
-  ASSERT_THAT(bind(srv.get(), reinterpret_cast<sockaddr*>(&d), dlen), SyscallSucceeds());
+  ASSERT_THAT(bind(srv.get(), reinterpret_cast<sockaddr*>(&d), dlen),
+              SyscallSucceeds());
   Fd s2(socket(AF_UNIX, SOCK_STREAM, 0));
   EXPECT_THAT(connect(s2.get(), reinterpret_cast<sockaddr*>(&d), dlen),
               SyscallFailsWithErrno(EPROTOTYPE));
@@ -189,17 +204,20 @@ TEST_F(UnixSocketTest, ConnectionRefused) {
 TEST_F(UnixSocketTest, DgramSendtoAndRecvfrom) {
   Fd srv(socket(AF_UNIX, SOCK_DGRAM, 0));
   auto [addr, len] = Addr(Path("d"));
-  ASSERT_THAT(bind(srv.get(), reinterpret_cast<sockaddr*>(&addr), len), SyscallSucceeds());
+  ASSERT_THAT(bind(srv.get(), reinterpret_cast<sockaddr*>(&addr), len),
+              SyscallSucceeds());
   Fd cli(socket(AF_UNIX, SOCK_DGRAM, 0));
   auto [caddr, clen] = Addr(Path("c"));
-  ASSERT_THAT(bind(cli.get(), reinterpret_cast<sockaddr*>(&caddr), clen), SyscallSucceeds());
-  ASSERT_THAT(sendto(cli.get(), "dgram", 5, 0, reinterpret_cast<sockaddr*>(&addr), len),
-              SyscallSucceedsWithValue(5));
+  ASSERT_THAT(bind(cli.get(), reinterpret_cast<sockaddr*>(&caddr), clen),
+              SyscallSucceeds());
+  ASSERT_THAT(
+      sendto(cli.get(), "dgram", 5, 0, reinterpret_cast<sockaddr*>(&addr), len),
+      SyscallSucceedsWithValue(5));
   char buf[16];
   sockaddr_un from = {};
   socklen_t flen = sizeof(from);
-  ASSERT_THAT(recvfrom(srv.get(), buf, sizeof(buf), 0, reinterpret_cast<sockaddr*>(&from),
-                       &flen),
+  ASSERT_THAT(recvfrom(srv.get(), buf, sizeof(buf), 0,
+                       reinterpret_cast<sockaddr*>(&from), &flen),
               SyscallSucceedsWithValue(5));
   EXPECT_STREQ(from.sun_path, Path("c").c_str());
   // Unconnected send without an address.
@@ -236,7 +254,8 @@ TEST_F(UnixSocketTest, ScmRightsPassesDescriptor) {
   rmsg.msg_iovlen = 1;
   rmsg.msg_control = rcontrol;
   rmsg.msg_controllen = sizeof(rcontrol);
-  ASSERT_THAT(recvmsg(p.b.get(), &rmsg, MSG_CMSG_CLOEXEC), SyscallSucceedsWithValue(1));
+  ASSERT_THAT(recvmsg(p.b.get(), &rmsg, MSG_CMSG_CLOEXEC),
+              SyscallSucceedsWithValue(1));
   EXPECT_EQ(got, 'D');
   struct cmsghdr* rc = CMSG_FIRSTHDR(&rmsg);
   ASSERT_NE(rc, nullptr);
@@ -303,14 +322,16 @@ TEST_F(UnixSocketTest, PeerCredentials) {
   // Across processes: the connecting process's credentials.
   Fd srv(socket(AF_UNIX, SOCK_STREAM, 0));
   auto [addr, alen] = Addr(UniqueAbstract("cred"));
-  ASSERT_THAT(bind(srv.get(), reinterpret_cast<sockaddr*>(&addr), alen), SyscallSucceeds());
+  ASSERT_THAT(bind(srv.get(), reinterpret_cast<sockaddr*>(&addr), alen),
+              SyscallSucceeds());
   ASSERT_THAT(listen(srv.get(), 1), SyscallSucceeds());
   const bool drop = CanChangeIds();
   pid_t pid = fork();
   if (pid == 0) {
     if (drop && !DropToNobody()) _exit(2);
     Fd c(socket(AF_UNIX, SOCK_STREAM, 0));
-    if (connect(c.get(), reinterpret_cast<sockaddr*>(&addr), alen) != 0) _exit(1);
+    if (connect(c.get(), reinterpret_cast<sockaddr*>(&addr), alen) != 0)
+      _exit(1);
     char x;
     read(c.get(), &x, 1);  // Wait until the parent has looked.
     _exit(0);
@@ -324,7 +345,8 @@ TEST_F(UnixSocketTest, PeerCredentials) {
   EXPECT_EQ(cred.uid, drop ? kNobody : getuid());
   write(conn.get(), "k", 1);
   int status = WaitPid(pid);
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << DescribeStatus(status);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+      << DescribeStatus(status);
 }
 
 TEST_F(UnixSocketTest, Shutdown) {
@@ -335,7 +357,8 @@ TEST_F(UnixSocketTest, Shutdown) {
     ASSERT_THAT(shutdown(p.a.get(), SHUT_WR), SyscallSucceeds());
     char buf[8];
     EXPECT_THAT(read(p.b.get(), buf, sizeof(buf)), SyscallSucceedsWithValue(4));
-    EXPECT_THAT(read(p.b.get(), buf, sizeof(buf)), SyscallSucceedsWithValue(0));  // EOF.
+    EXPECT_THAT(read(p.b.get(), buf, sizeof(buf)),
+                SyscallSucceedsWithValue(0));  // EOF.
     EXPECT_THAT(write(p.a.get(), "x", 1), SyscallFailsWithErrno(EPIPE));
     // The other direction still works.
     ASSERT_THAT(write(p.b.get(), "back", 4), SyscallSucceeds());
@@ -354,11 +377,14 @@ TEST_F(UnixSocketTest, Shutdown) {
 TEST_F(UnixSocketTest, NonblockingAcceptAndConnectBacklog) {
   Fd srv(socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0));
   auto [addr, len] = Addr(Path("nb"));
-  ASSERT_THAT(bind(srv.get(), reinterpret_cast<sockaddr*>(&addr), len), SyscallSucceeds());
+  ASSERT_THAT(bind(srv.get(), reinterpret_cast<sockaddr*>(&addr), len),
+              SyscallSucceeds());
   ASSERT_THAT(listen(srv.get(), 4), SyscallSucceeds());
-  EXPECT_THAT(accept(srv.get(), nullptr, nullptr), SyscallFailsWithErrno(EAGAIN));
+  EXPECT_THAT(accept(srv.get(), nullptr, nullptr),
+              SyscallFailsWithErrno(EAGAIN));
   Fd cli(socket(AF_UNIX, SOCK_STREAM, 0));
-  ASSERT_THAT(connect(cli.get(), reinterpret_cast<sockaddr*>(&addr), len), SyscallSucceeds());
+  ASSERT_THAT(connect(cli.get(), reinterpret_cast<sockaddr*>(&addr), len),
+              SyscallSucceeds());
   struct pollfd pfd = {srv.get(), POLLIN, 0};
   EXPECT_THAT(poll(&pfd, 1, 0), SyscallSucceedsWithValue(1));
   Fd conn(accept(srv.get(), nullptr, nullptr));
@@ -375,8 +401,9 @@ TEST_F(UnixSocketTest, Errors) {
   // An address longer than sockaddr_un is EINVAL.
   sockaddr_un big = {};
   big.sun_family = AF_UNIX;
-  EXPECT_THAT(bind(s.get(), reinterpret_cast<sockaddr*>(&big), sizeof(big) + 10),
-              SyscallFailsWithErrno(EINVAL));
+  EXPECT_THAT(
+      bind(s.get(), reinterpret_cast<sockaddr*>(&big), sizeof(big) + 10),
+      SyscallFailsWithErrno(EINVAL));
   Fd f(open(dir_.c_str(), O_RDONLY));
   EXPECT_THAT(listen(f.get(), 1), SyscallFailsWithErrno(ENOTSOCK));
 }

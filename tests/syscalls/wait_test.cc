@@ -70,7 +70,8 @@ TEST(WaitTest, CoreSignalStatus) {
 TEST(WaitTest, WnohangReturnsZeroWhileRunning) {
   pid_t pid = ForkPause();
   int status = 0;
-  EXPECT_THAT(wait4(pid, &status, WNOHANG, nullptr), SyscallSucceedsWithValue(0));
+  EXPECT_THAT(wait4(pid, &status, WNOHANG, nullptr),
+              SyscallSucceedsWithValue(0));
   kill(pid, SIGKILL);
   EXPECT_THAT(wait4(pid, &status, 0, nullptr), SyscallSucceedsWithValue(pid));
 }
@@ -86,7 +87,8 @@ TEST(WaitTest, NoChildrenIsEchild) {
                 SyscallFailsWithErrno(ECHILD));
   });
   // Not our child.
-  EXPECT_THAT(wait4(1, &status, WNOHANG, nullptr), SyscallFailsWithErrno(ECHILD));
+  EXPECT_THAT(wait4(1, &status, WNOHANG, nullptr),
+              SyscallFailsWithErrno(ECHILD));
 }
 
 TEST(WaitTest, InvalidOptionsIsEinval) {
@@ -176,7 +178,8 @@ TEST(WaitTest, SubreaperAdoptsOrphans) {
   EXPECT_CHILD_SUCCEEDS([] {
     ASSERT_THAT(prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), SyscallSucceeds());
     int flag = 0;
-    ASSERT_THAT(prctl(PR_GET_CHILD_SUBREAPER, &flag, 0, 0, 0), SyscallSucceeds());
+    ASSERT_THAT(prctl(PR_GET_CHILD_SUBREAPER, &flag, 0, 0, 0),
+                SyscallSucceeds());
     EXPECT_EQ(flag, 1);
     const pid_t me = getpid();
     int p[2];

@@ -2,12 +2,12 @@
 
 #include <fcntl.h>
 #include <ftw.h>
+#include <grp.h>
 #include <linux/capability.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <grp.h>
 
 #include <string>
 #include <vector>
@@ -143,7 +143,8 @@ std::string DescribeStatus(int status) {
     return "killed by signal " + std::to_string(WTERMSIG(status)) +
            (WCOREDUMP(status) ? " (core)" : "");
   }
-  if (WIFSTOPPED(status)) return "stopped by " + std::to_string(WSTOPSIG(status));
+  if (WIFSTOPPED(status))
+    return "stopped by " + std::to_string(WSTOPSIG(status));
   return "status " + std::to_string(status);
 }
 

@@ -5,7 +5,8 @@
 // Nothing here depends on host users other than root (0) and nobody (65534),
 // on the network, or on /proc entries outside the sandbox's set.
 //
-//  * SyscallSucceeds() / SyscallSucceedsWithValue(v) / SyscallFailsWithErrno(e):
+//  * SyscallSucceeds() / SyscallSucceedsWithValue(v) /
+//  SyscallFailsWithErrno(e):
 //    matchers for the "-1 and errno" convention. errno is read when the
 //    matcher runs, i.e. right after the call inside EXPECT_THAT/ASSERT_THAT.
 //  * Fd: an owning descriptor (closes on destruction).
@@ -38,8 +39,8 @@ constexpr uid_t kNobody = 65534;
 MATCHER(SyscallSucceeds, "succeeds") {
   const int saved = errno;
   if (arg == -1) {
-    *result_listener << "failed with errno " << saved << " ("
-                     << strerror(saved) << ")";
+    *result_listener << "failed with errno " << saved << " (" << strerror(saved)
+                     << ")";
     return false;
   }
   return true;
@@ -49,8 +50,8 @@ MATCHER_P(SyscallSucceedsWithValue, value,
           "succeeds with value " + ::testing::PrintToString(value)) {
   const int saved = errno;
   if (arg == -1) {
-    *result_listener << "failed with errno " << saved << " ("
-                     << strerror(saved) << ")";
+    *result_listener << "failed with errno " << saved << " (" << strerror(saved)
+                     << ")";
     return false;
   }
   if (arg != static_cast<decltype(arg)>(value)) {
@@ -69,8 +70,8 @@ MATCHER_P(SyscallFailsWithErrno, expected,
     return false;
   }
   if (saved != expected) {
-    *result_listener << "failed with errno " << saved << " ("
-                     << strerror(saved) << ")";
+    *result_listener << "failed with errno " << saved << " (" << strerror(saved)
+                     << ")";
     return false;
   }
   return true;
@@ -139,10 +140,10 @@ bool WriteAll(int fd, const void* data, size_t len);
 // exits 0 if no gtest assertion failed, 1 otherwise, and never returns.
 int RunInChild(const std::function<void()>& fn);
 // RunInChild and expect a normal exit with status 0.
-#define EXPECT_CHILD_SUCCEEDS(...)                                       \
-  do {                                                                    \
-    const int child_status_ = ::syscall_test::RunInChild(__VA_ARGS__);    \
-    EXPECT_TRUE(WIFEXITED(child_status_) && WEXITSTATUS(child_status_) == 0) \
+#define EXPECT_CHILD_SUCCEEDS(...)                                            \
+  do {                                                                        \
+    const int child_status_ = ::syscall_test::RunInChild(__VA_ARGS__);        \
+    EXPECT_TRUE(WIFEXITED(child_status_) && WEXITSTATUS(child_status_) == 0)  \
         << "child failed: " << ::syscall_test::DescribeStatus(child_status_); \
   } while (0)
 
