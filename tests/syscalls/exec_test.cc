@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tests/syscalls/util/test_util.h"
@@ -227,6 +228,58 @@ TEST_F(ExecTest, BadArgvPointerIsEfault) {
     EXPECT_THAT(syscall(SYS_execve, helper_.c_str(), 8L, ev),
                 SyscallFailsWithErrno(EFAULT));
   });
+}
+
+TEST_F(ExecTest, ExecFromSecondThreadKeepsPidAndKillsOthers) {
+  // Linux: the exec'ing thread takes over the thread group leader's pid and
+  // every other thread is gone.
+  int p[2];
+  ASSERT_THAT(pipe(p), SyscallSucceeds());
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(p[1], 1);
+    std::string path = helper_;
+    std::thread t([&] {
+      char* av[] = {const_cast<char*>("from-thread"), nullptr};
+      char* ev[] = {const_cast<char*>("CHECK_FD=0"), nullptr};
+      execve(path.c_str(), av, ev);
+      _exit(127);
+    });
+    for (;;) pause();  // The main thread never leaves on its own.
+  }
+  close(p[1]);
+  std::string out = ReadAll(p[0]);
+  close(p[0]);
+  int status = WaitPid(pid);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+      << DescribeStatus(status);
+  EXPECT_NE(out.find("argv[0]=from-thread\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("pid=" + std::to_string(pid) + "\n"), std::string::npos)
+      << out;
+}
+
+TEST_F(ExecTest, VforkThenExec) {
+  int p[2];
+  ASSERT_THAT(pipe(p), SyscallSucceeds());
+  const char* path = helper_.c_str();
+  char* av[] = {const_cast<char*>("vforked"), const_cast<char*>("exit"),
+                const_cast<char*>("4"), nullptr};
+  char* ev[] = {nullptr};
+  pid_t pid = vfork();
+  if (pid == 0) {
+    // Only async-signal-safe calls between vfork and exec.
+    dup2(p[1], 1);
+    execve(path, av, ev);
+    _exit(127);
+  }
+  ASSERT_THAT(pid, SyscallSucceeds());
+  close(p[1]);
+  std::string out = ReadAll(p[0]);
+  close(p[0]);
+  int status = WaitPid(pid);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 4)
+      << DescribeStatus(status);
+  EXPECT_NE(out.find("argv[0]=vforked\n"), std::string::npos) << out;
 }
 
 }  // namespace
