@@ -193,6 +193,27 @@ TEST_F(ChmodTest, AccessErrors) {
   EXPECT_THAT(access(Path("f").c_str(), X_OK), SyscallFailsWithErrno(EACCES));
 }
 
+TEST_F(ChmodTest, Faccessat2Flags) {
+  WriteFile(Path("f"), "");
+  ASSERT_THAT(symlink("f", Path("l").c_str()), SyscallSucceeds());
+  ASSERT_THAT(symlink("missing", Path("dangling").c_str()), SyscallSucceeds());
+  long r = syscall(SYS_faccessat2, AT_FDCWD, Path("f").c_str(), R_OK, 0);
+  if (r < 0 && errno == ENOSYS) GTEST_SKIP() << "faccessat2 not implemented";
+  EXPECT_THAT(r, SyscallSucceeds());
+  // AT_SYMLINK_NOFOLLOW checks the link itself: a dangling one exists.
+  EXPECT_THAT(syscall(SYS_faccessat2, AT_FDCWD, Path("dangling").c_str(), F_OK,
+                      AT_SYMLINK_NOFOLLOW),
+              SyscallSucceeds());
+  EXPECT_THAT(
+      syscall(SYS_faccessat2, AT_FDCWD, Path("dangling").c_str(), F_OK, 0),
+      SyscallFailsWithErrno(ENOENT));
+  Fd fd(open(Path("f").c_str(), O_RDONLY));
+  EXPECT_THAT(syscall(SYS_faccessat2, fd.get(), "", R_OK, AT_EMPTY_PATH),
+              SyscallSucceeds());
+  EXPECT_THAT(syscall(SYS_faccessat2, AT_FDCWD, Path("f").c_str(), R_OK, 0x1),
+              SyscallFailsWithErrno(EINVAL));
+}
+
 TEST_F(ChmodTest, UtimensatNowAndOmit) {
   WriteFile(Path("f"), "");
   struct timespec set[2] = {{1000, 500}, {2000, 600}};

@@ -178,8 +178,10 @@ TEST_F(MmapTest, MprotectRemovesAccess) {
 
 sigjmp_buf g_jmp;
 volatile void* g_fault_addr;
+volatile int g_fault_code;
 void SegvHandler(int, siginfo_t* info, void*) {
   g_fault_addr = info->si_addr;
+  g_fault_code = info->si_code;
   siglongjmp(g_jmp, 1);
 }
 
@@ -197,6 +199,19 @@ TEST_F(MmapTest, SegvSiginfoCarriesFaultAddress) {
       ADD_FAILURE() << "write to read-only page did not fault";
     }
     EXPECT_EQ(g_fault_addr, p + 123);
+    EXPECT_EQ(g_fault_code, SEGV_ACCERR);  // Mapped, wrong permission.
+    // An unmapped address: SEGV_MAPERR. The handler ran and returned by
+    // siglongjmp, which restored the mask, so SIGSEGV can be caught again.
+    char* hole = static_cast<char*>(
+        mmap(nullptr, kPage, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+    ASSERT_NE(hole, MAP_FAILED);
+    munmap(hole, kPage);
+    if (sigsetjmp(g_jmp, 1) == 0) {
+      (void)static_cast<volatile char*>(hole)[8];
+      ADD_FAILURE() << "read of an unmapped page did not fault";
+    }
+    EXPECT_EQ(g_fault_addr, hole + 8);
+    EXPECT_EQ(g_fault_code, SEGV_MAPERR);
   });
   munmap(p, kPage);
 }

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <string>
@@ -121,6 +122,13 @@ TEST(PipeTest, Fionread) {
   ASSERT_THAT(write(p.w.get(), "hello", 5), SyscallSucceeds());
   ASSERT_THAT(ioctl(p.r.get(), FIONREAD, &n), SyscallSucceeds());
   EXPECT_EQ(n, 5);
+}
+
+TEST(PipeTest, NotATerminal) {
+  Pipe p = MakePipe();
+  struct termios t;
+  EXPECT_THAT(ioctl(p.r.get(), TCGETS, &t), SyscallFailsWithErrno(ENOTTY));
+  EXPECT_EQ(isatty(p.r.get()), 0);
 }
 
 TEST(PipeTest, WritesUpToPipeBufAreAtomic) {

@@ -1,6 +1,7 @@
 // stat, lstat, fstat, fstatat, statx.
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <time.h>
@@ -199,6 +200,24 @@ TEST_F(StatTest, DevNull) {
   EXPECT_TRUE(S_ISCHR(st.st_mode));
   EXPECT_EQ(major(st.st_rdev), 1u);
   EXPECT_EQ(minor(st.st_rdev), 3u);
+}
+
+TEST_F(StatTest, Statfs) {
+  struct statfs a, b;
+  ASSERT_THAT(statfs(dir_.c_str(), &a), SyscallSucceeds());
+  EXPECT_GT(a.f_bsize, 0);
+  EXPECT_NE(a.f_type, 0);
+  EXPECT_GT(a.f_namelen, 0);
+  EXPECT_LE(a.f_bfree, a.f_blocks);
+  Fd d(open(dir_.c_str(), O_RDONLY | O_DIRECTORY));
+  ASSERT_THAT(fstatfs(d.get(), &b), SyscallSucceeds());
+  EXPECT_EQ(a.f_type, b.f_type);
+  EXPECT_THAT(statfs(Path("missing").c_str(), &a),
+              SyscallFailsWithErrno(ENOENT));
+  // /proc is a procfs.
+  if (statfs("/proc", &a) == 0) {
+    EXPECT_EQ(a.f_type, 0x9fa0);  // PROC_SUPER_MAGIC
+  }
 }
 
 }  // namespace
