@@ -94,6 +94,9 @@ class Registers {
     return fp_;
   }
   uint64_t fp_generation() const { return fp_generation_; }
+  // For platforms only: stores the state just read back from the
+  // application without marking it modified (the stub already holds it).
+  FpState& fp_for_platform() { return fp_; }
 
   uint64_t ip() const { return gp_.rip; }
   void set_ip(uint64_t v) { gp_.rip = v; }

@@ -519,7 +519,7 @@ StopReason PtraceContext::Switch(AddressSpace& as, arch::Registers& regs) {
   {
     // The stub's FP state now matches regs: read it back without bumping the
     // generation the kernel uses to signal modifications.
-    arch::FpState& fp = const_cast<arch::FpState&>(regs.fp());
+    arch::FpState& fp = regs.fp_for_platform();
     iovec iov{fp.mutable_data(), xlen};
     ::ptrace(PTRACE_GETREGSET, t->pid, NT_X86_XSTATE, &iov);
     t->fp_regs = &regs;

@@ -7,7 +7,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cstdio>
 #include <cstring>
 #include <thread>
 #include <vector>
@@ -304,6 +306,86 @@ TEST_F(PtracePlatformTest, KilledStubIsReportedAsDied) {
   kill(pid, SIGKILL);
   StopReason r = ctx_->Switch(*as_, regs_);
   EXPECT_EQ(r.kind, Kind::kDied);
+}
+
+TEST_F(PtracePlatformTest, Int3AndUd2AreSignals) {
+  LoadCode({0xcc, 0x0f, 0x0b});  // int3; ud2
+  StopReason r = ctx_->Switch(*as_, regs_);
+  ASSERT_EQ(r.kind, Kind::kSignal);
+  EXPECT_EQ(r.signo, SIGTRAP);
+  EXPECT_EQ(regs_.ip(), kCode + 1);
+  r = ctx_->Switch(*as_, regs_);
+  ASSERT_EQ(r.kind, Kind::kSignal);
+  EXPECT_EQ(r.signo, SIGILL);
+  EXPECT_EQ(regs_.ip(), kCode + 1);
+}
+
+TEST_F(PtracePlatformTest, ReleaseKillsTheStubs) {
+  pid_t pid = ptrace::StubPidForTesting(*as_);
+  ASSERT_GT(pid, 0);
+  ASSERT_EQ(kill(pid, 0), 0);
+  as_->Release();
+  EXPECT_EQ(kill(pid, 0), -1);  // killed and reaped
+  EXPECT_EQ(errno, ESRCH);
+  // Using a released address space fails cleanly.
+  EXPECT_FALSE(as_->MapFile(kCode, kPage, 0, kProtRead).ok());
+  EXPECT_EQ(ctx_->Switch(*as_, regs_).kind, Kind::kDied);
+}
+
+TEST_F(PtracePlatformTest, StubDiesWithItsTracerThread) {
+  pid_t pid = -1;
+  std::thread t([&] {
+    // This thread's own stub in as_, traced by it.
+    pid = ptrace::StubPidForTesting(*as_);
+  });
+  t.join();
+  ASSERT_GT(pid, 0);
+  // PTRACE_O_EXITKILL: the tracer thread exited, so the stub gets SIGKILL
+  // (asynchronously) and stays a zombie until reaped by Release.
+  char path[64];
+  snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+  char state = 0;
+  for (int i = 0; i < 10000 && state != 'Z'; ++i) {
+    FILE* f = fopen(path, "r");
+    if (f == nullptr) break;
+    if (fscanf(f, "%*d %*s %c", &state) != 1) state = 0;
+    fclose(f);
+    if (state != 'Z') usleep(1000);
+  }
+  EXPECT_EQ(state, 'Z');
+}
+
+// Two task threads of one process: each has its own context and stub in the
+// same address space; memory written by one is seen by the other.
+TEST_F(PtracePlatformTest, TwoThreadsShareAnAddressSpace) {
+  // Thread A: movq $7,0x500000; mov $39,%eax; syscall
+  // Thread B (at +16): mov 0x500000,%rdi; mov $231,%eax; syscall
+  std::vector<uint8_t> code = {0x48, 0xc7, 0x04, 0x25, 0x00, 0x00, 0x50,
+                               0x00, 7,    0,    0,    0,    0xb8, 39,
+                               0,    0,    0,    0x0f, 0x05};
+  code.resize(32, 0x90);
+  const std::vector<uint8_t> b = {0x48, 0x8b, 0x3c, 0x25, 0x00,
+                                  0x00, 0x50, 0x00, 0xb8, 231,
+                                  0,    0,    0,    0x0f, 0x05};
+  code.insert(code.end(), b.begin(), b.end());
+  LoadCode(code);
+  StopReason ra = ctx_->Switch(*as_, regs_);
+  ASSERT_EQ(ra.kind, Kind::kSyscall);
+  uint64_t seen = 0;
+  std::thread other([&] {
+    auto ctx = platform_->NewContext();
+    ASSERT_TRUE(ctx.ok());
+    arch::Registers r;
+    r.set_ip(kCode + 32);
+    StopReason rb = (*ctx)->Switch(*as_, r);
+    ASSERT_EQ(rb.kind, Kind::kSyscall)
+        << std::hex << rb.fault_addr << " ip " << r.ip() << " sig " << rb.signo
+        << " code " << rb.info.si_code;
+    seen = r.SyscallArg(0);
+    (*ctx)->Release();
+  });
+  other.join();
+  EXPECT_EQ(seen, 7u);
 }
 
 }  // namespace
