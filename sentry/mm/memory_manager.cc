@@ -127,8 +127,10 @@ void MemoryManager::UnmapLocked(uint64_t start, uint64_t end) {
 }
 
 ErrnoOr<uint64_t> MemoryManager::FindGapLocked(uint64_t hint, uint64_t len,
-                                               bool fixed) {
-  const uint64_t lo = limits_.min_addr, hi = limits_.max_addr;
+                                               uint64_t limit) {
+  const uint64_t lo = limits_.min_addr;
+  const uint64_t hi =
+      limit != 0 ? std::min(limit, limits_.max_addr) : limits_.max_addr;
   if (len > hi - lo) return Errno{ENOMEM};
   if (hint != 0) {
     hint = PageDown(hint);
@@ -200,7 +202,10 @@ ErrnoOr<UserAddr> MemoryManager::Mmap(const MmapOpts& o) {
       if (!RangeFreeLocked(start, start + len)) return Errno{EEXIST};
     }
   } else {
-    ASSIGN_OR_RETURN_ERRNO(start, FindGapLocked(o.addr, len, false));
+    // MAP_32BIT: Linux places it in the first 2 GiB.
+    ASSIGN_OR_RETURN_ERRNO(
+        start,
+        FindGapLocked(o.addr, len, (o.flags & MAP_32BIT) ? 0x80000000ull : 0));
   }
   const bool locked = (o.flags & MAP_LOCKED) != 0 || lock_future_;
   if (locked && limits_.memlock_limit != ~uint64_t{0} &&
@@ -327,7 +332,7 @@ ErrnoOr<UserAddr> MemoryManager::Mremap(UserAddr old_addr, uint64_t old_len,
     UnmapLocked(dst, dst + *nl);
     it = FindVmaLocked(old_start);  // iterators may have moved
   } else {
-    ASSIGN_OR_RETURN_ERRNO(dst, FindGapLocked(0, *nl, false));
+    ASSIGN_OR_RETURN_ERRNO(dst, FindGapLocked(0, *nl));
   }
   Vma moved = it->second;
   moved.offset += old_start - moved.start;

@@ -162,7 +162,10 @@ class MemoryManager {
     int mapped_prot = 0;  // 0: not mapped in the stub
   };
 
-  ErrnoOr<uint64_t> FindGapLocked(uint64_t hint, uint64_t len, bool fixed)
+  // A free range of len bytes: at the hint if free, else top-down from the
+  // mmap base; `limit` (if nonzero) caps the end (MAP_32BIT).
+  ErrnoOr<uint64_t> FindGapLocked(uint64_t hint, uint64_t len,
+                                  uint64_t limit = 0)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   bool RangeFreeLocked(uint64_t start, uint64_t end) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

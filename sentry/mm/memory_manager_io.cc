@@ -56,7 +56,7 @@ void MemoryManager::MapIntoStubLocked(const Vma& vma, uint64_t start,
   if (as_ == nullptr) return;
   uint64_t run_addr = 0, run_frame = 0, run_len = 0;
   int run_prot = 0;
-  auto flush = [&] {
+  auto flush = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (run_len == 0) return;
     if (!as_->MapFile(run_addr, run_len, run_frame, run_prot).ok()) {
       for (uint64_t a = run_addr; a < run_addr + run_len; a += kPageSize) {

@@ -132,6 +132,8 @@ TEST_F(MmTest, MmapPlacementHintFixedNoreplace) {
   UserAddr f = MapAnon(kP, PROT_READ | PROT_WRITE, a.value(), MAP_FIXED);
   EXPECT_EQ(f, a);
   EXPECT_EQ(Peek(a.value()), 0);
+  UserAddr low = MapAnon(kP, PROT_READ, 0, MAP_32BIT);
+  EXPECT_LE(low.value() + kP, 0x80000000u);
   o.addr = 0x1000;  // below mmap_min_addr
   o.flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED;
   EXPECT_EQ(MmapErr(o), Errno{EPERM});
