@@ -299,6 +299,43 @@ TEST_F(PtracePlatformTest, RawInt80IsKilled) {
   EXPECT_EQ(WTERMSIG(status), SIGSYS);
 }
 
+// Security: even from the stub page, a syscall the stub never needs (here
+// getpid) is killed when not intercepted by SYSEMU.
+TEST_F(PtracePlatformTest, DisallowedSyscallFromStubPageIsKilled) {
+  pid_t pid = ptrace::StubPidForTesting(*as_);
+  ASSERT_GT(pid, 0);
+  // The stub page is the stub's only executable mapping besides [vsyscall];
+  // the sentry has the same page at the same address.
+  char path[64];
+  snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+  FILE* f = fopen(path, "r");
+  ASSERT_NE(f, nullptr);
+  unsigned long lo = 0, hi = 0;
+  char perms[8] = {};
+  unsigned long page = 0;
+  while (fscanf(f, "%lx-%lx %7s %*[^\n]", &lo, &hi, perms) == 3) {
+    if (std::string(perms) == "r-xp" && lo < 0xffffffffff600000ul &&
+        lo != kCode)
+      page = lo;
+  }
+  fclose(f);
+  ASSERT_NE(page, 0u);
+  const uint8_t site_bytes[] = {0x0f, 0x05, 0xcc};  // syscall; int3
+  const void* site = memmem(reinterpret_cast<void*>(page), 4096, site_bytes, 3);
+  ASSERT_NE(site, nullptr);
+  user_regs_struct r;
+  ASSERT_EQ(::ptrace(PTRACE_GETREGS, pid, 0, &r), 0);
+  r.rip = reinterpret_cast<uint64_t>(site);
+  r.rax = SYS_getpid;
+  r.orig_rax = static_cast<uint64_t>(-1);
+  ASSERT_EQ(::ptrace(PTRACE_SETREGS, pid, 0, &r), 0);
+  ASSERT_EQ(::ptrace(PTRACE_CONT, pid, 0, 0), 0);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, __WALL), pid);
+  ASSERT_TRUE(WIFSIGNALED(status)) << std::hex << status;
+  EXPECT_EQ(WTERMSIG(status), SIGSYS);
+}
+
 TEST_F(PtracePlatformTest, KilledStubIsReportedAsDied) {
   LoadCode({0xeb, 0xfe});
   pid_t pid = ptrace::StubPidForTesting(*as_);

@@ -4,6 +4,7 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -118,7 +119,7 @@ sentry_stub_high_len: .quad 0
 sentry_stub_fprog: .quad 0, 0
   .globl sentry_stub_filter
   .hidden sentry_stub_filter
-sentry_stub_filter: .space 8 * 24
+sentry_stub_filter: .space 8 * 32
   .globl sentry_stub_end
   .hidden sentry_stub_end
 sentry_stub_end:
@@ -153,8 +154,10 @@ void Put64(uint8_t* page, const char* sym, uint64_t v) {
   std::memcpy(page + Off(sym), &v, sizeof(v));
 }
 
-// The filter: allow a syscall only if arch is x86-64, the number is not x32
-// and the instruction pointer lies in [lo, lo + 4096).
+// The filter: allow a syscall only if arch is x86-64, the number is not x32,
+// the instruction pointer lies in [lo, lo + 4096) and it is one the stub
+// needs (mmap/munmap/mprotect injected by the sentry, clone for new stubs,
+// pause and prctl(PDEATHSIG) in the idle loop, exit_group).
 std::vector<sock_filter> BuildFilter(uint64_t lo) {
   const uint32_t lo_low = static_cast<uint32_t>(lo);
   const uint32_t lo_high = static_cast<uint32_t>(lo >> 32);
@@ -177,8 +180,19 @@ std::vector<sock_filter> BuildFilter(uint64_t lo) {
       BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
       BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, lo_low + uint32_t{kPage - 1}, 0, 1),
       BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
-      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+      // Only what the stub itself issues once the filter is in place.
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, kNr),
   };
+  const uint32_t allowed[] = {SYS_mmap,  SYS_munmap, SYS_mprotect,  SYS_clone,
+                              SYS_pause, SYS_prctl,  SYS_exit_group};
+  const uint8_t n = sizeof(allowed) / sizeof(allowed[0]);
+  for (uint8_t i = 0; i < n; ++i) {
+    // Match: jump over the remaining tests and the kill to the allow.
+    f.push_back(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, allowed[i],
+                         static_cast<uint8_t>(n - i), 0));
+  }
+  f.push_back(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS));
+  f.push_back(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
   return f;
 }
 

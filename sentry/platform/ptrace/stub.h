@@ -17,7 +17,8 @@
 //               sharing the address space.
 // The seccomp filter kills the process (SIGSYS) for any syscall whose
 // instruction pointer is outside this page, for any non-x86-64 arch (int
-// $0x80 is AUDIT_ARCH_I386) and for x32 numbers. Under PTRACE_SYSEMU the
+// $0x80 is AUDIT_ARCH_I386), for x32 numbers, and for any syscall the stub
+// itself does not need. Under PTRACE_SYSEMU the
 // filter is never reached (Linux runs the ptrace stop first and skips the
 // syscall), so application syscalls only ever go to the sentry; if tracing
 // ever stops, the filter still keeps the application off the host kernel.
