@@ -40,6 +40,15 @@ pid_t Gettid() {
   return tid;
 }
 
+// A per-thread key that is never reused (unlike tids): stubs are looked up by
+// it, so a new thread that happens to get a dead thread's tid never finds
+// that thread's (dead) stub.
+uint64_t CallerKey() {
+  static std::atomic<uint64_t> next{1};
+  thread_local uint64_t key = next.fetch_add(1);
+  return key;
+}
+
 // waitpid for one traced stub; retries EINTR.
 int WaitPid(pid_t pid, int* status) {
   for (;;) {
@@ -158,13 +167,21 @@ class Subprocess : public std::enable_shared_from_this<Subprocess> {
 
   // The calling thread's stub, created on first use.
   StubThread* ForCaller() {
-    pid_t tid = Gettid();
+    const pid_t tid = Gettid();
+    const uint64_t key = CallerKey();
+    std::unique_ptr<StubThread> dead;
     {
       absl::MutexLock l(&mu_);
       if (released_) return nullptr;
-      auto it = stubs_.find(tid);
-      if (it != stubs_.end()) return it->second.get();
+      auto it = stubs_.find(key);
+      if (it != stubs_.end()) {
+        if (!it->second->broken) return it->second.get();
+        // Killed from outside: replace it.
+        dead = std::move(it->second);
+        stubs_.erase(it);
+      }
     }
+    if (dead != nullptr && dead->pid > 0) KillAndReap(dead->pid);
     pid_t pid = RequestClone();
     if (pid <= 0) return nullptr;
     auto t = std::make_unique<StubThread>();
@@ -184,7 +201,7 @@ class Subprocess : public std::enable_shared_from_this<Subprocess> {
     }
     absl::MutexLock l(&mu_);
     StubThread* raw = t.get();
-    stubs_[tid] = std::move(t);
+    stubs_[key] = std::move(t);
     return raw;
   }
 
@@ -193,7 +210,7 @@ class Subprocess : public std::enable_shared_from_this<Subprocess> {
     std::unique_ptr<StubThread> t;
     {
       absl::MutexLock l(&mu_);
-      auto it = stubs_.find(Gettid());
+      auto it = stubs_.find(CallerKey());
       if (it == stubs_.end()) return;
       t = std::move(it->second);
       stubs_.erase(it);
@@ -321,7 +338,7 @@ class Subprocess : public std::enable_shared_from_this<Subprocess> {
   absl::Mutex mu_;
   bool released_ ABSL_GUARDED_BY(mu_) = false;
   std::atomic<bool> released_flag_{false};
-  absl::flat_hash_map<pid_t, std::unique_ptr<StubThread>> stubs_
+  absl::flat_hash_map<uint64_t, std::unique_ptr<StubThread>> stubs_
       ABSL_GUARDED_BY(mu_);
 
   std::thread owner_;
@@ -451,26 +468,29 @@ StopReason PtraceContext::Switch(AddressSpace& as, arch::Registers& regs) {
     return Died(0);
   }
   auto& pas = static_cast<PtraceAddressSpace&>(as);
-  StubThread* t;
+  StubThread* t = nullptr;
   const std::shared_ptr<Subprocess>& sp = pas.subprocess();
   if (sp->released()) return Died(0);
   // Owner-based comparison: the weak_ptr keeps the control block alive, so a
-  // new Subprocess can never compare equal to a dead cached one.
-  if (cached_stub_ != nullptr && !cached_sp_.owner_before(sp) &&
-      !sp.owner_before(cached_sp_)) {
+  // new Subprocess can never compare equal to a dead cached one. A stub that
+  // died (killed from outside) is replaced by ForCaller with a fresh one in
+  // the same mm, if the address space still has a live stub to clone from.
+  if (cached_stub_ != nullptr && !cached_stub_->broken &&
+      !cached_sp_.owner_before(sp) && !sp.owner_before(cached_sp_)) {
     t = cached_stub_;
   } else {
-    t = pas.subprocess()->ForCaller();
+    cached_stub_ = nullptr;
+    cached_sp_.reset();
+    t = sp->ForCaller();
     if (t == nullptr) return Died(0);
     bool known = false;
     for (auto& w : spaces_) {
-      if (w.lock() == pas.subprocess()) known = true;
+      if (w.lock() == sp) known = true;
     }
-    if (!known) spaces_.push_back(pas.subprocess());
-    cached_sp_ = pas.subprocess();
+    if (!known) spaces_.push_back(sp);
+    cached_sp_ = sp;
     cached_stub_ = t;
   }
-  if (t->broken) return Died(0);
   Pin(t);
 
   regs.Sanitize();

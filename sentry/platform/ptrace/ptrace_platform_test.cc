@@ -343,6 +343,13 @@ TEST_F(PtracePlatformTest, KilledStubIsReportedAsDied) {
   kill(pid, SIGKILL);
   StopReason r = ctx_->Switch(*as_, regs_);
   EXPECT_EQ(r.kind, Kind::kDied);
+  // The address space itself survives (its memory lives in the other stubs):
+  // the next Switch gets a fresh stub and runs.
+  LoadCode({0xb8, 39, 0, 0, 0, 0x0f, 0x05});
+  regs_.set_ip(kCode);
+  r = ctx_->Switch(*as_, regs_);
+  EXPECT_EQ(r.kind, Kind::kSyscall);
+  EXPECT_NE(ptrace::StubPidForTesting(*as_), pid);
 }
 
 TEST_F(PtracePlatformTest, Int3AndUd2AreSignals) {
