@@ -290,9 +290,34 @@ ErrnoOr<UserAddr> MemoryManager::Mremap(UserAddr old_addr, uint64_t old_len,
   auto nl = PageUp(new_len);
   auto ol = PageUp(old_len);
   if (new_len == 0 || !nl || !ol) return Errno{EINVAL};
-  // old_len == 0 duplicates a shared mapping on Linux; not supported here.
-  if (*ol == 0) return Errno{EINVAL};
   const uint64_t old_start = old_addr.value();
+  if (*ol == 0) {
+    // Linux: a zero old_len makes a second mapping of the same pages of a
+    // shared mapping (MREMAP_MAYMOVE required); private ones are EINVAL.
+    if (!(flags & MREMAP_MAYMOVE)) return Errno{EINVAL};
+    absl::MutexLock l(&mu_);
+    auto it = FindVmaLocked(old_start);
+    if (it == vmas_.end()) return Errno{EFAULT};
+    if (!it->second.shared || it->second.file == nullptr) return Errno{EINVAL};
+    Vma dup = it->second;
+    dup.offset += old_start - dup.start;
+    dup.locked = false;
+    uint64_t dst;
+    if (flags & MREMAP_FIXED) {
+      dst = new_addr.value();
+      if (!new_addr.IsPageAligned() || dst < limits_.min_addr ||
+          dst > limits_.max_addr || *nl > limits_.max_addr - dst) {
+        return Errno{EINVAL};
+      }
+      UnmapLocked(dst, dst + *nl);
+    } else {
+      ASSIGN_OR_RETURN_ERRNO(dst, FindGapLocked(0, *nl));
+    }
+    dup.start = dst;
+    dup.end = dst + *nl;
+    vmas_.emplace(dst, std::move(dup));
+    return UserAddr(dst);
+  }
   if (old_start > ~uint64_t{0} - *ol) return Errno{EFAULT};
   const uint64_t old_end = old_start + *ol;
 

@@ -228,6 +228,24 @@ TEST_F(MmTest, MremapShrinkGrowMove) {
   EXPECT_EQ(mm_->Mremap(*f, kP, kP, 0x100, UserAddr()).error(), Errno{EINVAL});
 }
 
+TEST_F(MmTest, MremapZeroOldLenDuplicatesSharedMapping) {
+  MmapOpts o;
+  o.length = kP;
+  o.prot = PROT_READ | PROT_WRITE;
+  o.flags = MAP_SHARED | MAP_ANONYMOUS;
+  auto s = mm_->Mmap(o);
+  ASSERT_TRUE(s.ok());
+  auto d = mm_->Mremap(*s, 0, kP, MREMAP_MAYMOVE, UserAddr());
+  ASSERT_TRUE(d.ok());
+  EXPECT_NE(*d, *s);
+  Poke(s->value(), 77);
+  EXPECT_EQ(Peek(d->value()), 77);  // the same pages
+  UserAddr p = MapAnon(kP);
+  EXPECT_EQ(mm_->Mremap(p, 0, kP, MREMAP_MAYMOVE, UserAddr()).error(),
+            Errno{EINVAL});
+  EXPECT_EQ(mm_->Mremap(*s, 0, kP, 0, UserAddr()).error(), Errno{EINVAL});
+}
+
 TEST_F(MmTest, BrkGrowShrink) {
   mm_->SetBrkStart(UserAddr(0x600000));
   EXPECT_EQ(mm_->Brk(UserAddr(0)).value(), 0x600000u);  // query
