@@ -32,6 +32,8 @@ namespace {
 constexpr uint64_t kPage = 4096;
 constexpr uint32_t kRseqSig = 0x53053053;  // glibc's RSEQ_SIG on x86
 constexpr int kInterruptSignal = SIGCHLD;
+constexpr uint64_t kVsyscallPage = 0xffffffffff600000ull;
+constexpr int kSysSeccomp = 1;  // SIGSYS si_code for seccomp (SYS_SECCOMP)
 constexpr long kSeizeOptions = PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL;
 
 // The calling thread's id, cached: Switch asks on every call.
@@ -577,6 +579,17 @@ StopReason PtraceContext::Switch(AddressSpace& as, arch::Registers& regs) {
     out.kind = StopReason::Kind::kFault;
     out.fault_addr = reinterpret_cast<uint64_t>(out.info.si_addr);
     out.access = GuessAccess(out.info, regs.ip());
+    return out;
+  }
+  if (sig == SIGSYS && out.info.si_code == kSysSeccomp &&
+      (reinterpret_cast<uint64_t>(out.info.si_call_addr) & ~(kPage - 1)) ==
+          kVsyscallPage) {
+    // A vsyscall, trapped by the stub filter. The host already emulated the
+    // `ret` (rip is the caller, rsp popped): present it as a syscall whose
+    // result the kernel writes into rax.
+    regs.gp().orig_rax = static_cast<uint64_t>(out.info.si_syscall);
+    out = StopReason{};
+    out.kind = StopReason::Kind::kSyscall;
     return out;
   }
   out.kind = StopReason::Kind::kSignal;

@@ -32,10 +32,13 @@
 //     CLONE_UNTRACED), pause, prctl(PR_SET_PDEATHSIG), exit_group.
 // Application syscalls never reach any host filter: SYSEMU stops them first.
 //
-// Known gaps: the legacy vsyscall page (0xffffffffff600000) is the host's;
-// an application calling it is emulated by the host kernel, which runs the
-// stub's seccomp filter and kills the stub (SIGSYS). FP state is read back
-// (PTRACE_GETREGSET) on every stop; doing it lazily would save ~1.5 us.
+// vsyscall: the legacy page (0xffffffffff600000) is emulated by the host
+// kernel without a ptrace stop but with a seccomp check; the stub filter
+// returns SECCOMP_RET_TRAP for it and Switch reports the resulting SIGSYS as
+// an ordinary syscall stop (rip already at the caller).
+//
+// Known gap: FP state is read back (PTRACE_GETREGSET) on every stop; doing it
+// lazily would save ~1.5 us per round trip.
 //
 // Lock order: Subprocess::mu_ (stub table) is a leaf; owner request queue lock
 // is a leaf; never held across ptrace waits except the owner's own stub.

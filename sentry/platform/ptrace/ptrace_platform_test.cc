@@ -432,5 +432,26 @@ TEST_F(PtracePlatformTest, TwoThreadsShareAnAddressSpace) {
   EXPECT_EQ(seen, 7u);
 }
 
+// The legacy vsyscall page is served by the sentry, not the host.
+TEST_F(PtracePlatformTest, VsyscallBecomesASyscallStop) {
+  // mov $0xffffffffff600400,%rax (time); xor %edi,%edi; call *%rax;
+  // mov %rax,%rdi; mov $231,%eax; syscall
+  LoadCode({0x48, 0xc7, 0xc0, 0x00, 0x04, 0x60, 0xff, 0x31, 0xff, 0xff, 0xd0,
+            0x48, 0x89, 0xc7, 0xb8, 231,  0,    0,    0,    0x0f, 0x05});
+  StopReason r = ctx_->Switch(*as_, regs_);
+  if (r.kind == Kind::kFault || r.kind == Kind::kSignal) {
+    GTEST_SKIP() << "host has no executable vsyscall page (vsyscall=none)";
+  }
+  ASSERT_EQ(r.kind, Kind::kSyscall) << r.wait_status;
+  EXPECT_EQ(regs_.SyscallNo(), uint64_t{SYS_time});
+  EXPECT_EQ(regs_.ip(), kCode + 11);  // back at the caller
+  EXPECT_EQ(regs_.sp(), kStack + kPage);
+  regs_.SetReturn(1234567);
+  r = ctx_->Switch(*as_, regs_);
+  ASSERT_EQ(r.kind, Kind::kSyscall);
+  EXPECT_EQ(regs_.SyscallNo(), uint64_t{SYS_exit_group});
+  EXPECT_EQ(regs_.SyscallArg(0), 1234567u);
+}
+
 }  // namespace
 }  // namespace sentry::platform

@@ -173,8 +173,17 @@ std::vector<sock_filter> BuildFilter(uint64_t lo) {
       BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000u, 0, 1),  // x32
       BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
       BPF_STMT(BPF_LD | BPF_W | BPF_ABS, kIpHigh),
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, lo_high, 1, 0),
+      // The legacy vsyscall page: the host kernel emulates it without a
+      // ptrace stop, but runs this filter; trap so the sentry serves it.
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0xffffffffu, 0, 4),
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, kIpLow),
+      BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0xff600000u, 0, 1),
+      BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0xff601000u, 0, 4),
       BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, kIpHigh),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, lo_high, 2, 0),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP),
       BPF_STMT(BPF_LD | BPF_W | BPF_ABS, kIpLow),
       BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, lo_low, 1, 0),
       BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
