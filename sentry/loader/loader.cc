@@ -52,6 +52,70 @@ int ProtOf(uint32_t pflags) {
   return prot;
 }
 
+// Copies a segment into private anonymous memory.
+absl::Status CopySegment(mm::MemoryManager& mm, File& f, const Elf64_Phdr& p,
+                         uint64_t bias, int prot) {
+  const uint64_t start = PageDown(p.p_vaddr) + bias;
+  const uint64_t end = *mm::PageUp(p.p_vaddr + p.p_memsz) + bias;
+  mm::MmapOpts o;
+  o.addr = start;
+  o.length = end - start;
+  o.prot = PROT_READ | PROT_WRITE;
+  o.flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED;
+  auto r = mm.Mmap(o);
+  if (!r.ok()) return Err(r.error(), "map segment");
+  // Copy the file part; the rest (bss) is fresh zero memory.
+  std::vector<uint8_t> buf(std::min<uint64_t>(p.p_filesz, 1 << 20));
+  for (uint64_t done = 0; done < p.p_filesz;) {
+    const size_t n = std::min<uint64_t>(buf.size(), p.p_filesz - done);
+    RETURN_IF_ERROR(ReadFull(f, buf.data(), n, p.p_offset + done, "segment"));
+    auto s = mm.CopyOut(UserAddr(p.p_vaddr + bias + done), buf.data(), n, true);
+    if (!s.ok()) return Err(s.error(), "copy segment");
+    done += n;
+  }
+  auto s = mm.Mprotect(UserAddr(start), end - start, prot);
+  if (!s.ok()) return Err(s.error(), "protect segment");
+  return absl::OkStatus();
+}
+
+// Maps a segment MAP_PRIVATE from the file like Linux's elf_map: the file
+// pages, then the zeroed tail of the last file page, then anonymous bss.
+absl::Status MapSegmentFromFile(mm::MemoryManager& mm,
+                                const std::shared_ptr<mm::Mappable>& file,
+                                const Elf64_Phdr& p, uint64_t bias, int prot) {
+  const uint64_t start = PageDown(p.p_vaddr) + bias;
+  const uint64_t file_end = p.p_vaddr + p.p_filesz + bias;
+  const uint64_t file_map_end = p.p_filesz > 0 ? *mm::PageUp(file_end) : start;
+  const uint64_t end = *mm::PageUp(p.p_vaddr + p.p_memsz) + bias;
+  if (file_map_end > start) {
+    mm::MmapOpts o;
+    o.addr = start;
+    o.length = file_map_end - start;
+    o.prot = prot;
+    o.flags = MAP_PRIVATE | MAP_FIXED;
+    o.file = file;
+    o.offset = PageDown(p.p_offset);
+    auto r = mm.Mmap(o);
+    if (!r.ok()) return Err(r.error(), "map segment");
+    if (p.p_memsz > p.p_filesz && file_map_end > file_end) {
+      // Bytes after p_filesz in the last file page belong to bss.
+      auto z = mm.ZeroOut(UserAddr(file_end), file_map_end - file_end,
+                          /*force=*/true);
+      if (!z.ok()) return Err(z.error(), "zero bss tail");
+    }
+  }
+  if (end > file_map_end) {
+    mm::MmapOpts o;
+    o.addr = file_map_end;
+    o.length = end - file_map_end;
+    o.prot = prot;
+    o.flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED;
+    auto r = mm.Mmap(o);
+    if (!r.ok()) return Err(r.error(), "map bss");
+  }
+  return absl::OkStatus();
+}
+
 struct Image {
   uint64_t bias = 0;
   uint64_t entry = 0;
@@ -122,29 +186,16 @@ absl::StatusOr<Image> LoadElf(mm::MemoryManager& mm, File& f, uint64_t pie_base,
     if (!r.ok()) return Err(r.error(), "reserve image");
     img.bias = r->value() - lo;
   }
+  std::shared_ptr<mm::Mappable> mappable = f.Mappable();
   for (const Elf64_Phdr& p : ph) {
     if (p.p_type != PT_LOAD || p.p_memsz == 0) continue;
-    const uint64_t start = PageDown(p.p_vaddr) + img.bias;
     const uint64_t end = *mm::PageUp(p.p_vaddr + p.p_memsz) + img.bias;
-    mm::MmapOpts o;
-    o.addr = start;
-    o.length = end - start;
-    o.prot = PROT_READ | PROT_WRITE;
-    o.flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED;
-    auto r = mm.Mmap(o);
-    if (!r.ok()) return Err(r.error(), "map segment");
-    // Copy the file part; the rest (bss) is fresh zero memory.
-    std::vector<uint8_t> buf(std::min<uint64_t>(p.p_filesz, 1 << 20));
-    for (uint64_t done = 0; done < p.p_filesz;) {
-      const size_t n = std::min<uint64_t>(buf.size(), p.p_filesz - done);
-      RETURN_IF_ERROR(ReadFull(f, buf.data(), n, p.p_offset + done, "segment"));
-      auto s = mm.CopyOut(UserAddr(p.p_vaddr + img.bias + done), buf.data(), n,
-                          true);
-      if (!s.ok()) return Err(s.error(), "copy segment");
-      done += n;
+    const int prot = ProtOf(p.p_flags);
+    if (mappable != nullptr) {
+      RETURN_IF_ERROR(MapSegmentFromFile(mm, mappable, p, img.bias, prot));
+    } else {
+      RETURN_IF_ERROR(CopySegment(mm, f, p, img.bias, prot));
     }
-    auto s = mm.Mprotect(UserAddr(start), end - start, ProtOf(p.p_flags));
-    if (!s.ok()) return Err(s.error(), "protect segment");
     img.end = std::max(img.end, end);
   }
   img.entry = eh.e_entry + img.bias;

@@ -3,9 +3,10 @@
 // the initial stack (argv, envp, auxv) in the System V x86-64 ABI layout.
 //
 // Files are read through loader::File, which the VFS implements; tests use
-// HostFile. Segments are copied into private anonymous memory of the
-// MemoryManager (Partial: Linux maps them from the file's page cache; the
-// contents and protections are the same, /proc/pid/maps shows no path).
+// HostFile. If the file offers a Mappable (its page cache), segments are
+// mapped MAP_PRIVATE from it as on Linux (text shared between processes,
+// /proc/pid/maps shows the path, bss tail of the last file page zeroed);
+// otherwise they are copied into private anonymous memory.
 //
 // The caller gives a fresh MemoryManager (execve replaces the mm) and, on
 // success, starts the task with Registers::ResetForExec(entry, stack).
@@ -33,6 +34,8 @@ class File {
   virtual ~File() = default;
   // Reads up to len bytes at off; returns the count (0 at EOF).
   virtual ErrnoOr<size_t> ReadAt(void* buf, size_t len, uint64_t off) = 0;
+  // The file's pages for mmap, or null (then segments are copied).
+  virtual std::shared_ptr<mm::Mappable> Mappable() { return nullptr; }
 };
 
 // Resolves and opens paths (the interpreter of a dynamic executable or of a

@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <string>
 
 #include "base/errors.h"
@@ -282,6 +283,99 @@ TEST_F(LoaderTest, VdsoIsMappedAndAnnounced) {
   EXPECT_THAT(
       mm_->MapsText(),
       HasSubstr("r-xp 00000000 00:00 0                          [vdso]"));
+}
+
+// A File whose pages live in the memory file, like the VFS's page cache.
+class CachedFile : public File {
+ public:
+  CachedFile(mm::MemoryFile* mf, const std::string& path) {
+    FILE* f = fopen(path.c_str(), "rb");
+    std::string data;
+    char buf[65536];
+    size_t n;
+    while (f != nullptr && (n = fread(buf, 1, sizeof(buf), f)) > 0)
+      data.append(buf, n);
+    if (f != nullptr) fclose(f);
+    size_ = data.size();
+    m_ = std::make_shared<mm::AnonymousMappable>(mf, data.size(), path);
+    (void)m_->Write(0, data.data(), data.size());
+  }
+  ErrnoOr<size_t> ReadAt(void* buf, size_t len, uint64_t off) override {
+    if (off >= size_) return size_t{0};
+    len = std::min<uint64_t>(len, size_ - off);
+    RETURN_IF_ERRNO(m_->Read(off, buf, len));
+    return len;
+  }
+  std::shared_ptr<mm::Mappable> Mappable() override { return m_; }
+
+ private:
+  uint64_t size_ = 0;
+  std::shared_ptr<mm::AnonymousMappable> m_;
+};
+
+class CachedOpener : public FileOpener {
+ public:
+  explicit CachedOpener(mm::MemoryFile* mf) : mf_(mf) {}
+  ErrnoOr<std::unique_ptr<File>> Open(const std::string& path) override {
+    auto it = cache_.find(path);
+    if (it == cache_.end()) {
+      if (access(path.c_str(), X_OK) != 0) return Errno{ENOENT};
+      it = cache_.emplace(path, std::make_shared<CachedFile>(mf_, path)).first;
+    }
+    // Every open shares the cached pages.
+    struct Ref : File {
+      std::shared_ptr<CachedFile> f;
+      ErrnoOr<size_t> ReadAt(void* b, size_t l, uint64_t o) override {
+        return f->ReadAt(b, l, o);
+      }
+      std::shared_ptr<mm::Mappable> Mappable() override {
+        return f->Mappable();
+      }
+    };
+    auto r = std::make_unique<Ref>();
+    r->f = it->second;
+    return std::unique_ptr<File>(std::move(r));
+  }
+
+ private:
+  mm::MemoryFile* mf_;
+  std::map<std::string, std::shared_ptr<CachedFile>> cache_;
+};
+
+TEST_F(LoaderTest, SegmentsMappedFromPageCacheAreSharedAndNamed) {
+  CachedOpener opener(mf_.get());
+  auto lr = Load(*mm_, opener, Args(kStatic, {"hello", "cached"}));
+  ASSERT_TRUE(lr.ok()) << lr.status();
+  EXPECT_THAT(mm_->MapsText(), HasSubstr(kStatic));
+  RunResult r = Run(*lr);
+  EXPECT_EQ(r.error, "");
+  EXPECT_EQ(r.out, "hello cached HOME=/root auxv-ok\n");
+  EXPECT_EQ(r.exit_code, 2);
+  // A second process loading the same file shares the file's frames: it
+  // allocates fewer new frames than a copying load of the same program.
+  uint64_t before = mf_->UsedPages();
+  mm::MemoryManager shared(mf_.get(), nullptr);
+  ASSERT_TRUE(Load(shared, opener, Args(kStatic, {"again"})).ok());
+  const uint64_t shared_new = mf_->UsedPages() - before;
+  before = mf_->UsedPages();
+  mm::MemoryManager copied(mf_.get(), nullptr);
+  ASSERT_TRUE(Load(copied, opener_, Args(kStatic, {"again"})).ok());
+  const uint64_t copied_new = mf_->UsedPages() - before;
+  EXPECT_LT(shared_new, copied_new);
+}
+
+TEST_F(LoaderTest, DynamicExecutableFromPageCache) {
+  CachedOpener opener(mf_.get());
+  auto lr = Load(*mm_, opener, Args("/bin/true", {"true"}));
+  ASSERT_TRUE(lr.ok()) << lr.status();
+  std::string maps = mm_->MapsText();
+  EXPECT_THAT(maps, HasSubstr("/bin/true"));
+  EXPECT_THAT(maps, HasSubstr("/lib64/ld-linux-x86-64.so.2"));
+  char magic[4];
+  ASSERT_TRUE(mm_->CopyIn(mm::UserAddr(lr->interp_base), magic, 4).ok());
+  EXPECT_EQ(std::string(magic, 4),
+            "\x7f"
+            "ELF");
 }
 
 TEST_F(LoaderTest, BusyboxEchoRuns) {
