@@ -78,7 +78,8 @@ void Parser::AddGlobal() {
                "Only these syscalls for --strace (comma-separated)")
       ->delimiter(',');
   a.add_flag("--rootless", g.rootless,
-             "Run without root privileges (true, false or auto)");
+             "Run without root privileges (true, false or auto)")
+      ->check(CLI::IsMember({"true", "false", "auto"}));
   a.add_flag("--overlay", g.overlay,
              "Keep rootfs writes in an in-sandbox overlay");
   a.add_option("--overlay2", g.overlay2, "Overlay configuration (gVisor)");
@@ -381,10 +382,12 @@ const std::vector<CommandInfo>& Commands() {
   return *commands;
 }
 
-std::vector<std::string> NormalizeArgs(const std::vector<std::string>& args) {
-  Parser parser;
+namespace {
+
+std::vector<std::string> NormalizeWith(const CLI::App& app,
+                                       const std::vector<std::string>& args) {
   std::map<std::string, bool> global_names;
-  CollectLongNames(&parser.app(), &global_names);
+  CollectLongNames(&app, &global_names);
 
   std::vector<std::string> out;
   out.reserve(args.size());
@@ -412,7 +415,7 @@ std::vector<std::string> NormalizeArgs(const std::vector<std::string>& args) {
     if (arg.size() == 2 && arg[0] == '-' && arg[1] != '-') {
       // A short option: whether it wants a value depends on the option.
       out.push_back(arg);
-      const CLI::App* scope = sub != nullptr ? sub : &parser.app();
+      const CLI::App* scope = sub != nullptr ? sub : &app;
       for (const CLI::Option* opt : scope->get_options()) {
         for (const std::string& n : opt->get_snames()) {
           if (n == arg.substr(1) && opt->get_expected_max() > 0) {
@@ -453,7 +456,7 @@ std::vector<std::string> NormalizeArgs(const std::vector<std::string>& args) {
     }
     out.push_back(arg);
     if (sub == nullptr) {
-      for (const CLI::App* s : parser.app().get_subcommands({})) {
+      for (const CLI::App* s : app.get_subcommands({})) {
         if (s->get_name() == arg) {
           sub = s;
           sub_names.clear();
@@ -468,11 +471,18 @@ std::vector<std::string> NormalizeArgs(const std::vector<std::string>& args) {
   return out;
 }
 
+}  // namespace
+
+std::vector<std::string> NormalizeArgs(const std::vector<std::string>& args) {
+  Parser parser;
+  return NormalizeWith(parser.app(), args);
+}
+
 absl::StatusOr<Invocation> ParseCommandLine(
     const std::vector<std::string>& args) {
-  std::vector<std::string> normalized = NormalizeArgs(args);
   auto parser = std::make_unique<Parser>();
   CLI::App& app = parser->app();
+  std::vector<std::string> normalized = NormalizeWith(app, args);
   // CLI11 consumes its argument vector from the back.
   std::vector<std::string> reversed(normalized.rbegin(), normalized.rend());
   try {

@@ -110,6 +110,7 @@ TEST(ParserTest, RootlessTakesAnOptionalValue) {
   EXPECT_EQ(MustParse({"--rootless", "auto", "list"}).global.rootless, "auto");
   EXPECT_EQ(MustParse({"--rootless=false", "list"}).global.rootless, "false");
   EXPECT_EQ(MustParse({"list"}).global.rootless, "");
+  EXPECT_THAT(ParseError({"--rootless=maybe", "list"}), HasSubstr("maybe"));
 }
 
 TEST(ParserTest, RepeatedFlagKeepsTheLast) {

@@ -10,8 +10,7 @@ absl::StatusOr<int> Checkpoint(const Context& ctx) {
   ASSIGN_OR_RETURN(container::Metadata md,
                    LoadContainer(store, ctx.inv.checkpoint.id));
   RETURN_IF_ERROR(
-      RequireStatus(md, "checkpoint",
-                    {container::Status::kRunning, container::Status::kPaused}));
+      container::CheckOperation(md.status, container::Operation::kCheckpoint));
   return NotImplemented("checkpoint",
                         "needs the sandbox, which is not built yet");
 }

@@ -3,6 +3,7 @@
 //
 // The binary is $RUNSC_BINARY when set, else the path CMake compiled in.
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -13,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -122,8 +124,11 @@ class RunscE2eTest : public ::testing::Test {
   }
 
   // Puts a container into the store directly (create cannot yet).
-  void AddContainer(const std::string& id, container::Status status) {
+  void AddContainer(const std::string& id, container::Status status,
+                    pid_t sandbox_pid = 0, uint64_t sandbox_start_time = 0) {
     container::Metadata md;
+    md.sandbox_pid = sandbox_pid;
+    md.sandbox_start_time = sandbox_start_time;
     md.id = id;
     md.bundle = bundle_;
     md.spec = specutils::DefaultSpec();
@@ -383,6 +388,14 @@ TEST_F(RunscE2eTest, StatePrintsOciState) {
   EXPECT_TRUE(j.contains("created"));
 }
 
+TEST_F(RunscE2eTest, RelativeRootIsTakenAgainstTheCurrentDirectory) {
+  AddContainer("rel", container::Status::kStopped);
+  // RunRaw runs in dir_, and root_ is dir_ + "/root".
+  Result r = RunRaw({"--root", "./root", "list", "-q"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "rel\n");
+}
+
 TEST_F(RunscE2eTest, ListTableJsonAndQuiet) {
   Result r = Run({"list"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
@@ -449,6 +462,23 @@ TEST_F(RunscE2eTest, TransitionsAreCheckedBeforeNotImplemented) {
   r = Run({"exec", "run1"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("no command"));
+  std::string process = dir_ + "/process.json";
+  WriteFile(process, R"({"args": [], "cwd": "/"})");
+  r = Run({"exec", "--process", process, "--detach", "run1"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("process.args"));
+  r = Run({"exec", "made", "ls"});  // Created: allowed, as with runc.
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("not implemented yet"));
+  AddContainer("paused", container::Status::kPaused);
+  r = Run({"exec", "paused", "ls"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("paused"));
+  r = Run({"exec", "--ignore-paused", "paused", "ls"});
+  EXPECT_THAT(r.err, HasSubstr("not implemented yet"));
+  r = Run({"start", "paused"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("paused"));
   r = Run({"exec", "run1", "ls", "-la"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("not implemented yet"));
@@ -471,11 +501,64 @@ TEST_F(RunscE2eTest, DeleteRemovesStoppedAndNeedsForceForRunning) {
   AddContainer("live", container::Status::kRunning);
   r = Run({"delete", "live"});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_THAT(r.err, HasSubstr("not stopped"));
+  EXPECT_THAT(r.err, HasSubstr("running"));
+  EXPECT_THAT(r.err, HasSubstr("--force"));
   EXPECT_TRUE(Exists(root_ + "/live/meta.json"));
+  // A directory a failed create left without meta.json: --force cleans it.
+  ASSERT_EQ(::mkdir((root_ + "/half").c_str(), 0711), 0);
+  r = Run({"delete", "--force", "half"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_FALSE(Exists(root_ + "/half"));
+  r = Run({"delete", "--force", "a/b"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("a/b"));
+
   r = Run({"delete", "live", "--force"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_FALSE(Exists(root_ + "/live"));
+}
+
+// A child that sleeps until killed, standing in for a sandbox process.
+pid_t SpawnSleeper() {
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    for (;;) ::pause();
+  }
+  return pid;
+}
+
+TEST_F(RunscE2eTest, DeleteForceKillsTheRecordedSandboxOnlyIfItIsTheSame) {
+  pid_t sandbox = SpawnSleeper();
+  ASSERT_GT(sandbox, 0);
+  bool reaped = false;
+  absl::Cleanup reap = [&] {
+    if (reaped) return;
+    ::kill(sandbox, SIGKILL);
+    ::waitpid(sandbox, nullptr, 0);
+  };
+  absl::StatusOr<uint64_t> start = container::ProcessStartTime(sandbox);
+  ASSERT_TRUE(start.ok()) << start.status();
+  AddContainer("sb", container::Status::kRunning, sandbox, *start);
+  Result r = Run({"state", "sb"});
+  EXPECT_EQ(nlohmann::json::parse(r.out)["status"], "running");
+
+  // A second record of the same PID with a wrong start time: a reused PID,
+  // so the container reads as stopped and the process is left alone.
+  AddContainer("reused", container::Status::kRunning, sandbox, *start + 1);
+  r = Run({"state", "reused"});
+  EXPECT_EQ(nlohmann::json::parse(r.out)["status"], "stopped");
+  r = Run({"delete", "--force", "reused"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(::kill(sandbox, 0), 0);  // Still alive.
+
+  r = Run({"delete", "--force", "sb"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  int status = 0;
+  ASSERT_EQ(::waitpid(sandbox, &status, 0), sandbox);
+  reaped = true;
+  EXPECT_TRUE(WIFSIGNALED(status));
+  EXPECT_EQ(WTERMSIG(status), SIGKILL);
+  EXPECT_FALSE(Exists(root_ + "/sb"));
 }
 
 TEST_F(RunscE2eTest, InternalCommandsSayNotImplemented) {

@@ -14,7 +14,13 @@
 namespace runsc::cmd {
 
 container::Store OpenStore(const cli::GlobalOptions& g) {
-  return container::Store(g.root.empty() ? container::DefaultRoot() : g.root);
+  if (g.root.empty()) return container::Store(container::DefaultRoot());
+  // Like runc, a relative --root is taken against the current directory, so
+  // that paths kept in meta.json stay valid wherever later commands run.
+  if (g.root[0] == '/') return container::Store(g.root);
+  absl::StatusOr<std::string> cwd = CurrentDir();
+  if (!cwd.ok()) return container::Store(g.root);
+  return container::Store(specutils::ResolvePath(g.root, *cwd));
 }
 
 absl::StatusOr<container::Metadata> LoadContainer(const container::Store& store,
@@ -58,13 +64,8 @@ absl::StatusOr<specutils::Spec> PrepareCreate(const cli::GlobalOptions& g,
   if (bundle.empty()) {
     ASSIGN_OR_RETURN(bundle, CurrentDir());
   }
-  absl::StatusOr<specutils::Spec> spec = specutils::LoadBundle(bundle);
-  if (!spec.ok()) {
-    return absl::Status(
-        spec.status().code(),
-        absl::StrCat("bundle ", bundle, ": ", spec.status().message()));
-  }
-  return spec;
+  // LoadBundle's errors name <bundle>/config.json and the offending field.
+  return specutils::LoadBundle(bundle);
 }
 
 absl::Status SandboxNotImplemented(absl::string_view verb,

@@ -14,10 +14,13 @@
 namespace runsc::cmd {
 namespace {
 
-// SIGKILLs a process recorded in meta.json if it is still the same process
-// (same start time), so that a reused PID is never hit.
+// SIGKILLs a process recorded in meta.json if it is still the same process.
+// Without a recorded start time the PID may have been reused by an unrelated
+// process, so it is left alone. (The gofer exits by itself once the sandbox's
+// end of its connections closes.)
 void KillRecorded(pid_t pid, uint64_t start_time, absl::string_view what) {
-  if (pid <= 0 || !container::ProcessAlive(pid, start_time)) return;
+  if (pid <= 0 || start_time == 0) return;
+  if (!container::ProcessAlive(pid, start_time)) return;
   LOG(DEBUG) << "delete: killing " << what << " " << pid;
   ::kill(pid, SIGKILL);
 }
@@ -29,24 +32,27 @@ absl::StatusOr<int> Delete(const Context& ctx) {
   container::Store store = OpenStore(ctx.inv.global);
   absl::StatusOr<container::Metadata> md = LoadContainer(store, o.id);
   if (!md.ok()) {
-    if (o.force && absl::IsNotFound(md.status())) {
-      LOG(DEBUG) << "delete --force: " << md.status().message();
-      return 0;
-    }
-    return md.status();
+    if (!o.force || !absl::IsNotFound(md.status())) return md.status();
+    // Docker and podman delete twice; also clean up a directory a failed
+    // create may have left without meta.json.
+    LOG(DEBUG) << "delete --force: " << md.status().message();
+    RETURN_IF_ERROR(container::ValidateId(o.id));
+    absl::Status removed = store.Remove(o.id);
+    if (!removed.ok() && !absl::IsNotFound(removed)) return removed;
+    return 0;
   }
   using container::Status;
-  if (!o.force &&
-      (md->status == Status::kRunning || md->status == Status::kPaused ||
-       md->status == Status::kCreating)) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "cannot delete container \"", md->id, "\" that is not stopped: ",
-        container::StatusName(md->status), " (use --force)"));
+  if (!o.force) {
+    absl::Status allowed =
+        container::CheckOperation(md->status, container::Operation::kDelete);
+    if (!allowed.ok()) {
+      return absl::Status(allowed.code(),
+                          absl::StrCat(allowed.message(), " (use --force)"));
+    }
   }
   if (md->status != Status::kStopped) {
     KillRecorded(md->sandbox_pid, md->sandbox_start_time, "sandbox");
     KillRecorded(md->init_pid, md->init_start_time, "init");
-    KillRecorded(md->gofer_pid, 0, "gofer");
   }
   absl::Status removed = store.Remove(md->id);
   if (!removed.ok() && !(o.force && absl::IsNotFound(removed))) {

@@ -7,13 +7,14 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "base/status_macros.h"
-#include "nlohmann/json.hpp"
 #include "runsc/cmd/commands.h"
 #include "runsc/cmd/common.h"
+#include "runsc/specutils/spec.h"
 
 namespace runsc::cmd {
 namespace {
 
+// containerd and podman describe the process in a file (--process).
 absl::Status CheckProcessFile(const std::string& path) {
   std::ifstream in(path);
   if (!in) {
@@ -22,24 +23,11 @@ absl::Status CheckProcessFile(const std::string& path) {
   }
   std::stringstream ss;
   ss << in.rdbuf();
-  nlohmann::json doc = nlohmann::json::parse(ss.str(), nullptr,
-                                             /*allow_exceptions=*/false);
-  if (!doc.is_object()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("exec: process file ", path, " is not a JSON object"));
-  }
-  auto args = doc.find("args");
-  if (args == doc.end() || !args->is_array() || args->empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("exec: process file ", path,
-                     ": args must be a non-empty array of strings"));
-  }
-  for (const auto& a : *args) {
-    if (!a.is_string()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("exec: process file ", path,
-                       ": args must be a non-empty array of strings"));
-    }
+  absl::StatusOr<specutils::Process> p = specutils::ParseProcess(ss.str());
+  if (!p.ok()) {
+    return absl::Status(
+        p.status().code(),
+        absl::StrCat("exec: process file ", path, ": ", p.status().message()));
   }
   return absl::OkStatus();
 }
@@ -73,9 +61,8 @@ absl::StatusOr<int> Exec(const Context& ctx) {
   if (md.status == container::Status::kPaused && o.ignore_paused) {
     // Allowed: runc's --ignore-paused.
   } else {
-    RETURN_IF_ERROR(RequireStatus(
-        md, "exec in",
-        {container::Status::kCreated, container::Status::kRunning}));
+    RETURN_IF_ERROR(
+        container::CheckOperation(md.status, container::Operation::kExec));
   }
   return NotImplemented("exec",
                         "running a process needs the sandbox, which is not "

@@ -13,9 +13,10 @@ absl::StatusOr<int> Kill(const Context& ctx) {
   container::Store store = OpenStore(ctx.inv.global);
   ASSIGN_OR_RETURN(container::Metadata md, LoadContainer(store, o.id));
   ASSIGN_OR_RETURN(int sig, cli::ParseSignal(o.signal));
-  if (md.status == container::Status::kStopped && !o.all) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("cannot kill container \"", md.id, "\": it is stopped"));
+  // --all is allowed on a stopped container (its other processes may live).
+  if (!o.all) {
+    RETURN_IF_ERROR(
+        container::CheckOperation(md.status, container::Operation::kKill));
   }
   LOG(DEBUG) << "kill " << md.id << " " << cli::SignalName(sig)
              << (o.all ? " (all)" : "");

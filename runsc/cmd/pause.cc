@@ -9,7 +9,8 @@ absl::StatusOr<int> Pause(const Context& ctx) {
   container::Store store = OpenStore(ctx.inv.global);
   ASSIGN_OR_RETURN(container::Metadata md,
                    LoadContainer(store, ctx.inv.pause.id));
-  RETURN_IF_ERROR(RequireStatus(md, "pause", {container::Status::kRunning}));
+  RETURN_IF_ERROR(
+      container::CheckOperation(md.status, container::Operation::kPause));
   return NotImplemented("pause", "needs the sandbox, which is not built yet");
 }
 

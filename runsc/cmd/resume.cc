@@ -9,7 +9,8 @@ absl::StatusOr<int> Resume(const Context& ctx) {
   container::Store store = OpenStore(ctx.inv.global);
   ASSIGN_OR_RETURN(container::Metadata md,
                    LoadContainer(store, ctx.inv.resume.id));
-  RETURN_IF_ERROR(RequireStatus(md, "resume", {container::Status::kPaused}));
+  RETURN_IF_ERROR(
+      container::CheckOperation(md.status, container::Operation::kResume));
   return NotImplemented("resume", "needs the sandbox, which is not built yet");
 }
 

@@ -10,7 +10,7 @@ absl::StatusOr<int> Start(const Context& ctx) {
   ASSIGN_OR_RETURN(container::Metadata md,
                    LoadContainer(store, ctx.inv.start.id));
   RETURN_IF_ERROR(
-      container::CheckTransition(md.status, container::Status::kRunning));
+      container::CheckOperation(md.status, container::Operation::kStart));
   return NotImplemented("start",
                         "the sandbox is not built yet, so there is no process "
                         "to start");
