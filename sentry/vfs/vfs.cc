@@ -145,6 +145,11 @@ ErrnoOr<std::shared_ptr<Mount>> VirtualFilesystem::BindMount(
   ASSIGN_OR_RETURN_ERRNO(VirtualDentry src, WalkLocked(ctx, source, true, &links));
   links = 0;
   ASSIGN_OR_RETURN_ERRNO(VirtualDentry at, WalkLocked(ctx, target, true, &links));
+  return AttachLocked(src, at, flags);
+}
+
+ErrnoOr<std::shared_ptr<Mount>> VirtualFilesystem::AttachLocked(
+    const VirtualDentry& src, const VirtualDentry& at, MountFlags flags) {
   if (src.inode()->IsDir() != at.inode()->IsDir()) return Errno{ENOTDIR};
   if (at.dentry->dead_ || src.dentry->dead_) return Errno{ENOENT};
   auto m = std::make_shared<Mount>(next_mount_id_++, src.mount->fs_,
@@ -155,6 +160,31 @@ ErrnoOr<std::shared_ptr<Mount>> VirtualFilesystem::BindMount(
   at.dentry->mounts_.fetch_add(1);
   mount_list_.push_back(m);
   return m;
+}
+
+ErrnoOr<std::shared_ptr<Mount>> VirtualFilesystem::BindMountFrom(
+    const Context& ctx, const VirtualDentry& source, const PathAt& target,
+    MountFlags flags) {
+  absl::MutexLock l(&ns_mu_);
+  int links = 0;
+  ASSIGN_OR_RETURN_ERRNO(VirtualDentry at, WalkLocked(ctx, target, true, &links));
+  return AttachLocked(source, at, flags);
+}
+
+VirtualDentry VirtualFilesystem::NewDetachedMount(std::shared_ptr<Filesystem> fs,
+                                                  MountFlags flags) {
+  absl::MutexLock l(&ns_mu_);
+  auto root = std::make_shared<Dentry>(fs->Root(), nullptr, "");
+  auto m = std::make_shared<Mount>(next_mount_id_++, std::move(fs), root, flags,
+                                   "none");
+  return VirtualDentry{m, root};
+}
+
+ErrnoOr<MountFlags> VirtualFilesystem::GetMountFlags(const Context& ctx,
+                                                     const PathAt& at) {
+  ASSIGN_OR_RETURN_ERRNO(VirtualDentry vd, Resolve(ctx, at, true));
+  absl::ReaderMutexLock l(&ns_mu_);
+  return vd.mount->flags_;
 }
 
 ErrnoStatus VirtualFilesystem::SetMountFlags(const Context& ctx,

@@ -109,6 +109,18 @@ class VirtualFilesystem {
                                             const PathAt& source,
                                             const PathAt& target,
                                             MountFlags flags);
+  // Bind-mounts an already resolved location (e.g. the root of a detached
+  // mount) on `target`.
+  ErrnoOr<std::shared_ptr<Mount>> BindMountFrom(const Context& ctx,
+                                                const VirtualDentry& source,
+                                                const PathAt& target,
+                                                MountFlags flags);
+  // A mount of `fs` attached nowhere (like fsmount(2)): a source for
+  // BindMountFrom. Not listed in Mounts().
+  VirtualDentry NewDetachedMount(std::shared_ptr<Filesystem> fs,
+                                 MountFlags flags);
+  // The flags of the mount `at` resolves into.
+  ErrnoOr<MountFlags> GetMountFlags(const Context& ctx, const PathAt& at);
   // Changes the flags of the mount whose root is at `target` (MS_REMOUNT |
   // MS_BIND). EINVAL if target is not a mount root.
   ErrnoStatus SetMountFlags(const Context& ctx, const PathAt& target,
@@ -253,6 +265,10 @@ class VirtualFilesystem {
   // Sticky-bit rule for removing/renaming `victim` from `dir`.
   static ErrnoStatus CheckSticky(const auth::Credentials& creds, Inode& dir,
                                  Inode& victim);
+  ErrnoOr<std::shared_ptr<Mount>> AttachLocked(const VirtualDentry& source,
+                                               const VirtualDentry& at,
+                                               MountFlags flags)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(ns_mu_);
   bool IsMountedLocked(const VirtualDentry& vd)
       ABSL_SHARED_LOCKS_REQUIRED(ns_mu_);
 
