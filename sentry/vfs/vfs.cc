@@ -124,9 +124,12 @@ ErrnoOr<std::shared_ptr<Mount>> VirtualFilesystem::MountAt(
   absl::MutexLock l(&ns_mu_);
   int links = 0;
   ASSIGN_OR_RETURN_ERRNO(VirtualDentry at, WalkLocked(ctx, target, true, &links));
-  if (!at.inode()->IsDir()) return Errno{ENOTDIR};
+  // A file system whose root is a file (a gofer attach of a file) mounts on
+  // a file; otherwise the target must be a directory.
+  std::shared_ptr<Inode> root_inode = fs->Root();
+  if (at.inode()->IsDir() != root_inode->IsDir()) return Errno{ENOTDIR};
   if (at.dentry->dead_) return Errno{ENOENT};
-  auto root = std::make_shared<Dentry>(fs->Root(), nullptr, "");
+  auto root = std::make_shared<Dentry>(std::move(root_inode), nullptr, "");
   auto m = std::make_shared<Mount>(next_mount_id_++, std::move(fs), root,
                                    flags, std::move(source));
   m->parent_ = at.mount;
