@@ -22,8 +22,7 @@ TEST(CredentialsTest, UnprivilegedPermissionTable) {
   const PermRow rows[] = {
       {"owner read", S_IFREG | 0400, 1000, 0, kMayRead, true},
       {"owner write denied", S_IFREG | 0400, 1000, 0, kMayWrite, false},
-      {"owner bits win over group", S_IFREG | 0070, 1000, 100, kMayRead,
-       false},
+      {"owner bits win over group", S_IFREG | 0070, 1000, 100, kMayRead, false},
       {"group read", S_IFREG | 0040, 0, 100, kMayRead, true},
       {"supplementary group", S_IFREG | 0060, 0, 200, kMayWrite, true},
       {"group bits win over other", S_IFREG | 0007, 0, 100, kMayRead, false},
@@ -44,8 +43,8 @@ TEST(CredentialsTest, UnprivilegedPermissionTable) {
 
 TEST(CredentialsTest, CapabilityOverrides) {
   Credentials root = Credentials::Root();
-  EXPECT_TRUE(GenericPermission(root, S_IFREG | 0, 5, 5, kMayRead | kMayWrite)
-                  .ok());
+  EXPECT_TRUE(
+      GenericPermission(root, S_IFREG | 0, 5, 5, kMayRead | kMayWrite).ok());
   // Exec needs at least one exec bit even for root.
   EXPECT_EQ(GenericPermission(root, S_IFREG | 0644, 5, 5, kMayExec).error(),
             Errno{EACCES});

@@ -39,7 +39,8 @@ ErrnoOr<FileRef> FdTable::Install(int fd, FileRef file, bool cloexec) {
 ErrnoOr<int> FdTable::Dup3(int oldfd, int newfd, bool cloexec) {
   if (oldfd == newfd) return Errno{EINVAL};
   ASSIGN_OR_RETURN_ERRNO(FileRef f, Get(oldfd));
-  ASSIGN_OR_RETURN_ERRNO(FileRef replaced, Install(newfd, std::move(f), cloexec));
+  ASSIGN_OR_RETURN_ERRNO(FileRef replaced,
+                         Install(newfd, std::move(f), cloexec));
   replaced.reset();  // dropped outside the lock
   return newfd;
 }

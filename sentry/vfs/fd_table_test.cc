@@ -21,7 +21,7 @@ TEST(FdTableTest, LowestFreeDupAndClose) {
   EXPECT_EQ(*t.Add(b, false), 1);
   EXPECT_EQ(*t.Add(a, true), 2);
   ASSERT_OK(t.Remove(1));
-  EXPECT_EQ(*t.Add(b, false), 1);  // lowest free is reused
+  EXPECT_EQ(*t.Add(b, false), 1);       // lowest free is reused
   EXPECT_EQ(*t.Add(b, false, 10), 10);  // F_DUPFD minimum
   EXPECT_EQ(*t.Add(b, false, 5), 5);
   EXPECT_ERRNO(t.Remove(7), EBADF);

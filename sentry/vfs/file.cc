@@ -23,8 +23,8 @@ FileDescription::FileDescription(VirtualFilesystem* vfs, VirtualDentry vd,
 FileDescription::~FileDescription() = default;
 
 void FileDescription::SetStatusFlags(int flags) {
-  constexpr int kSettable = O_APPEND | O_NONBLOCK | O_ASYNC | O_DIRECT |
-                            O_NOATIME;
+  constexpr int kSettable =
+      O_APPEND | O_NONBLOCK | O_ASYNC | O_DIRECT | O_NOATIME;
   int cur = flags_.load();
   while (!flags_.compare_exchange_weak(
       cur, (cur & ~kSettable) | (flags & kSettable))) {
@@ -192,12 +192,12 @@ ErrnoStatus FileDescription::IterateDir(const DirEmitter& emit) {
     if (!emit(DirEntry{"..", ino, DT_DIR, kFirstDirCookie})) return OkErrno();
     offset_ = kFirstDirCookie;
   }
-  return inode_->IterateDir(
-      static_cast<uint64_t>(offset_), [&](const DirEntry& e) {
-        if (!emit(e)) return false;
-        offset_ = static_cast<int64_t>(e.next_cookie);
-        return true;
-      });
+  return inode_->IterateDir(static_cast<uint64_t>(offset_),
+                            [&](const DirEntry& e) {
+                              if (!emit(e)) return false;
+                              offset_ = static_cast<int64_t>(e.next_cookie);
+                              return true;
+                            });
 }
 
 }  // namespace sentry::vfs

@@ -178,8 +178,7 @@ void SimpleInode::TouchAccess() {
 ErrnoOr<size_t> FileImpl::Read(IoDst&, int64_t, const IoOptions&) {
   return Errno{EINVAL};
 }
-ErrnoOr<size_t> FileImpl::Write(IoSrc&, int64_t, const IoOptions&,
-                                int64_t*) {
+ErrnoOr<size_t> FileImpl::Write(IoSrc&, int64_t, const IoOptions&, int64_t*) {
   return Errno{EINVAL};
 }
 uint32_t FileImpl::Readiness(uint32_t mask) {

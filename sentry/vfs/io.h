@@ -23,7 +23,8 @@ class IoDst {
   virtual size_t size() const = 0;
   // Copies `src` to position `at` of this buffer. Returns bytes copied, or
   // EFAULT if none could be.
-  virtual ErrnoOr<size_t> CopyOut(size_t at, std::span<const std::byte> src) = 0;
+  virtual ErrnoOr<size_t> CopyOut(size_t at,
+                                  std::span<const std::byte> src) = 0;
 };
 
 class IoSrc {

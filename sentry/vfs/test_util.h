@@ -19,16 +19,16 @@ namespace sentry::vfs::testing {
         << #expr << ": " << ErrnoName(res_.error());                 \
   } while (0)
 
-#define EXPECT_OK(expr)                                                     \
-  do {                                                                      \
-    auto res_ = (expr);                                                     \
-    EXPECT_TRUE(res_.ok()) << #expr << ": " << ErrnoName(res_.error());     \
+#define EXPECT_OK(expr)                                                 \
+  do {                                                                  \
+    auto res_ = (expr);                                                 \
+    EXPECT_TRUE(res_.ok()) << #expr << ": " << ErrnoName(res_.error()); \
   } while (0)
 
-#define ASSERT_OK(expr)                                                     \
-  do {                                                                      \
-    auto res_ = (expr);                                                     \
-    ASSERT_TRUE(res_.ok()) << #expr << ": " << ErrnoName(res_.error());     \
+#define ASSERT_OK(expr)                                                 \
+  do {                                                                  \
+    auto res_ = (expr);                                                 \
+    ASSERT_TRUE(res_.ok()) << #expr << ": " << ErrnoName(res_.error()); \
   } while (0)
 
 inline PathAt P(absl::string_view path) { return PathAt{{}, path}; }
@@ -55,8 +55,8 @@ inline ErrnoStatus PutFile(VirtualFilesystem& vfs, const Context& ctx,
                            absl::string_view path, absl::string_view content,
                            uint32_t mode = 0644) {
   ASSIGN_OR_RETURN_ERRNO(
-      FileRef f, vfs.Open(ctx, PathAt{{}, path}, O_WRONLY | O_CREAT | O_TRUNC,
-                          mode));
+      FileRef f,
+      vfs.Open(ctx, PathAt{{}, path}, O_WRONLY | O_CREAT | O_TRUNC, mode));
   ASSIGN_OR_RETURN_ERRNO(size_t n, WriteString(*f, content));
   if (n != content.size()) return Errno{EIO};
   return OkErrno();
@@ -64,7 +64,8 @@ inline ErrnoStatus PutFile(VirtualFilesystem& vfs, const Context& ctx,
 
 inline ErrnoOr<std::string> GetFile(VirtualFilesystem& vfs, const Context& ctx,
                                     absl::string_view path) {
-  ASSIGN_OR_RETURN_ERRNO(FileRef f, vfs.Open(ctx, PathAt{{}, path}, O_RDONLY, 0));
+  ASSIGN_OR_RETURN_ERRNO(FileRef f,
+                         vfs.Open(ctx, PathAt{{}, path}, O_RDONLY, 0));
   return ReadAll(*f);
 }
 

@@ -98,7 +98,7 @@ struct CreateRequest {
   uint32_t mode = 0;
   uint32_t uid = 0;
   uint32_t gid = 0;
-  uint64_t rdev = 0;            // S_IFCHR/S_IFBLK
+  uint64_t rdev = 0;           // S_IFCHR/S_IFBLK
   std::string symlink_target;  // S_IFLNK
 };
 

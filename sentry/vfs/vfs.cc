@@ -45,8 +45,8 @@ VirtualFilesystem::~VirtualFilesystem() {
 
 Context VirtualFilesystem::RootContext(const VirtualDentry& root) {
   Context ctx;
-  ctx.creds = std::make_shared<const auth::Credentials>(
-      auth::Credentials::Root());
+  ctx.creds =
+      std::make_shared<const auth::Credentials>(auth::Credentials::Root());
   ctx.root = root;
   ctx.cwd = root;
   return ctx;
@@ -123,15 +123,16 @@ ErrnoOr<std::shared_ptr<Mount>> VirtualFilesystem::MountAt(
     MountFlags flags, std::string source) {
   absl::MutexLock l(&ns_mu_);
   int links = 0;
-  ASSIGN_OR_RETURN_ERRNO(VirtualDentry at, WalkLocked(ctx, target, true, &links));
+  ASSIGN_OR_RETURN_ERRNO(VirtualDentry at,
+                         WalkLocked(ctx, target, true, &links));
   // A file system whose root is a file (a gofer attach of a file) mounts on
   // a file; otherwise the target must be a directory.
   std::shared_ptr<Inode> root_inode = fs->Root();
   if (at.inode()->IsDir() != root_inode->IsDir()) return Errno{ENOTDIR};
   if (at.dentry->dead_) return Errno{ENOENT};
   auto root = std::make_shared<Dentry>(std::move(root_inode), nullptr, "");
-  auto m = std::make_shared<Mount>(next_mount_id_++, std::move(fs), root,
-                                   flags, std::move(source));
+  auto m = std::make_shared<Mount>(next_mount_id_++, std::move(fs), root, flags,
+                                   std::move(source));
   m->parent_ = at.mount;
   m->mountpoint_ = at.dentry;
   mounts_[{at.mount.get(), at.dentry.get()}] = m;
@@ -145,9 +146,11 @@ ErrnoOr<std::shared_ptr<Mount>> VirtualFilesystem::BindMount(
     MountFlags flags) {
   absl::MutexLock l(&ns_mu_);
   int links = 0;
-  ASSIGN_OR_RETURN_ERRNO(VirtualDentry src, WalkLocked(ctx, source, true, &links));
+  ASSIGN_OR_RETURN_ERRNO(VirtualDentry src,
+                         WalkLocked(ctx, source, true, &links));
   links = 0;
-  ASSIGN_OR_RETURN_ERRNO(VirtualDentry at, WalkLocked(ctx, target, true, &links));
+  ASSIGN_OR_RETURN_ERRNO(VirtualDentry at,
+                         WalkLocked(ctx, target, true, &links));
   return AttachLocked(src, at, flags);
 }
 
@@ -155,8 +158,8 @@ ErrnoOr<std::shared_ptr<Mount>> VirtualFilesystem::AttachLocked(
     const VirtualDentry& src, const VirtualDentry& at, MountFlags flags) {
   if (src.inode()->IsDir() != at.inode()->IsDir()) return Errno{ENOTDIR};
   if (at.dentry->dead_ || src.dentry->dead_) return Errno{ENOENT};
-  auto m = std::make_shared<Mount>(next_mount_id_++, src.mount->fs_,
-                                   src.dentry, flags, src.mount->source_);
+  auto m = std::make_shared<Mount>(next_mount_id_++, src.mount->fs_, src.dentry,
+                                   flags, src.mount->source_);
   m->parent_ = at.mount;
   m->mountpoint_ = at.dentry;
   mounts_[{at.mount.get(), at.dentry.get()}] = m;
@@ -170,12 +173,13 @@ ErrnoOr<std::shared_ptr<Mount>> VirtualFilesystem::BindMountFrom(
     MountFlags flags) {
   absl::MutexLock l(&ns_mu_);
   int links = 0;
-  ASSIGN_OR_RETURN_ERRNO(VirtualDentry at, WalkLocked(ctx, target, true, &links));
+  ASSIGN_OR_RETURN_ERRNO(VirtualDentry at,
+                         WalkLocked(ctx, target, true, &links));
   return AttachLocked(source, at, flags);
 }
 
-VirtualDentry VirtualFilesystem::NewDetachedMount(std::shared_ptr<Filesystem> fs,
-                                                  MountFlags flags) {
+VirtualDentry VirtualFilesystem::NewDetachedMount(
+    std::shared_ptr<Filesystem> fs, MountFlags flags) {
   absl::MutexLock l(&ns_mu_);
   auto root = std::make_shared<Dentry>(fs->Root(), nullptr, "");
   auto m = std::make_shared<Mount>(next_mount_id_++, std::move(fs), root, flags,
@@ -195,7 +199,8 @@ ErrnoStatus VirtualFilesystem::SetMountFlags(const Context& ctx,
                                              MountFlags flags) {
   absl::MutexLock l(&ns_mu_);
   int links = 0;
-  ASSIGN_OR_RETURN_ERRNO(VirtualDentry at, WalkLocked(ctx, target, true, &links));
+  ASSIGN_OR_RETURN_ERRNO(VirtualDentry at,
+                         WalkLocked(ctx, target, true, &links));
   if (at.dentry != at.mount->root_) return Errno{EINVAL};
   at.mount->flags_ = flags;
   return OkErrno();
@@ -205,7 +210,8 @@ ErrnoStatus VirtualFilesystem::Unmount(const Context& ctx,
                                        const PathAt& target) {
   absl::MutexLock l(&ns_mu_);
   int links = 0;
-  ASSIGN_OR_RETURN_ERRNO(VirtualDentry at, WalkLocked(ctx, target, true, &links));
+  ASSIGN_OR_RETURN_ERRNO(VirtualDentry at,
+                         WalkLocked(ctx, target, true, &links));
   if (at.dentry != at.mount->root_) return Errno{EINVAL};
   std::shared_ptr<Mount> m = at.mount;
   if (!m->parent_) return Errno{EBUSY};
@@ -455,8 +461,7 @@ std::string VirtualFilesystem::PathOf(const Context& ctx,
 // --- Creation and removal --------------------------------------------------
 
 ErrnoStatus VirtualFilesystem::CreateLocked(const Context& ctx,
-                                            const PathAt& at,
-                                            CreateRequest req,
+                                            const PathAt& at, CreateRequest req,
                                             bool allow_trailing_slash) {
   int links = 0;
   ASSIGN_OR_RETURN_ERRNO(ParentAndName pn, WalkParentLocked(ctx, at, &links));
@@ -477,7 +482,8 @@ ErrnoStatus VirtualFilesystem::CreateLocked(const Context& ctx,
     req.gid = dst.gid;
     if (S_ISDIR(req.mode)) req.mode |= S_ISGID;
   }
-  ASSIGN_OR_RETURN_ERRNO(std::shared_ptr<Inode> inode, dir.Create(pn.name, req));
+  ASSIGN_OR_RETURN_ERRNO(std::shared_ptr<Inode> inode,
+                         dir.Create(pn.name, req));
   return OkErrno();
 }
 
@@ -530,9 +536,11 @@ ErrnoStatus VirtualFilesystem::Link(const Context& ctx, const PathAt& oldpath,
                                     const PathAt& newpath, bool follow) {
   absl::MutexLock l(&ns_mu_);
   int links = 0;
-  ASSIGN_OR_RETURN_ERRNO(VirtualDentry old, WalkLocked(ctx, oldpath, follow, &links));
+  ASSIGN_OR_RETURN_ERRNO(VirtualDentry old,
+                         WalkLocked(ctx, oldpath, follow, &links));
   links = 0;
-  ASSIGN_OR_RETURN_ERRNO(ParentAndName pn, WalkParentLocked(ctx, newpath, &links));
+  ASSIGN_OR_RETURN_ERRNO(ParentAndName pn,
+                         WalkParentLocked(ctx, newpath, &links));
   if (pn.name.empty() || IsDotName(pn.name)) return Errno{EEXIST};
   auto existing = ChildLocked(pn.parent.dentry, pn.name);
   if (existing.ok()) return Errno{EEXIST};
@@ -605,8 +613,7 @@ ErrnoStatus VirtualFilesystem::Rmdir(const Context& ctx, const PathAt& at) {
   return RemoveLocked(ctx, at, true);
 }
 
-ErrnoStatus VirtualFilesystem::Rename(const Context& ctx,
-                                      const PathAt& oldpath,
+ErrnoStatus VirtualFilesystem::Rename(const Context& ctx, const PathAt& oldpath,
                                       const PathAt& newpath, uint32_t flags) {
   if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE)) return Errno{EINVAL};
   if ((flags & RENAME_NOREPLACE) && (flags & RENAME_EXCHANGE)) {
@@ -614,9 +621,11 @@ ErrnoStatus VirtualFilesystem::Rename(const Context& ctx,
   }
   absl::MutexLock l(&ns_mu_);
   int links = 0;
-  ASSIGN_OR_RETURN_ERRNO(ParentAndName op, WalkParentLocked(ctx, oldpath, &links));
+  ASSIGN_OR_RETURN_ERRNO(ParentAndName op,
+                         WalkParentLocked(ctx, oldpath, &links));
   links = 0;
-  ASSIGN_OR_RETURN_ERRNO(ParentAndName np, WalkParentLocked(ctx, newpath, &links));
+  ASSIGN_OR_RETURN_ERRNO(ParentAndName np,
+                         WalkParentLocked(ctx, newpath, &links));
   if (op.name.empty() || IsDotName(op.name) || np.name.empty() ||
       IsDotName(np.name)) {
     return Errno{EBUSY};
@@ -865,8 +874,8 @@ ErrnoStatus VirtualFilesystem::Access(const Context& ctx, const PathAt& at,
   if (mode & ~(R_OK | W_OK | X_OK)) return Errno{EINVAL};
   Context c = ctx;
   if (!effective_ids) {
-    c.creds = std::make_shared<const auth::Credentials>(
-        ctx.creds->ForAccessCheck());
+    c.creds =
+        std::make_shared<const auth::Credentials>(ctx.creds->ForAccessCheck());
   }
   ASSIGN_OR_RETURN_ERRNO(VirtualDentry vd, Resolve(c, at, follow));
   if (mode == F_OK) return OkErrno();
@@ -908,7 +917,8 @@ ErrnoOr<std::shared_ptr<FileDescription>> VirtualFilesystem::Open(
     PathAt cur = at;
     std::string link_target;
     for (;;) {
-      ASSIGN_OR_RETURN_ERRNO(ParentAndName pn, WalkParentLocked(ctx, cur, &links));
+      ASSIGN_OR_RETURN_ERRNO(ParentAndName pn,
+                             WalkParentLocked(ctx, cur, &links));
       if (pn.name.empty() || IsDotName(pn.name) || pn.trailing_slash) {
         return Errno{EISDIR};
       }
@@ -936,7 +946,8 @@ ErrnoOr<std::shared_ptr<FileDescription>> VirtualFilesystem::Open(
       if (pn.parent.dentry->dead_) return Errno{ENOENT};
       CreateRequest req;
       req.mode = S_IFREG | (mode & 07777 & ~ctx.umask);
-      RETURN_IF_ERRNO(CreateLocked(ctx, PathAt{pn.parent, pn.name}, req, false));
+      RETURN_IF_ERRNO(
+          CreateLocked(ctx, PathAt{pn.parent, pn.name}, req, false));
       ASSIGN_OR_RETURN_ERRNO(std::shared_ptr<Dentry> d,
                              ChildLocked(pn.parent.dentry, pn.name));
       vd = VirtualDentry{pn.parent.mount, std::move(d)};

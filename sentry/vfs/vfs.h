@@ -55,10 +55,9 @@ struct PathAt {
 };
 
 // Builds a file system instance from mount(2)-like arguments.
-using FilesystemFactory =
-    std::function<ErrnoOr<std::shared_ptr<Filesystem>>(
-        VirtualFilesystem& vfs, absl::string_view source,
-        absl::string_view options)>;
+using FilesystemFactory = std::function<ErrnoOr<std::shared_ptr<Filesystem>>(
+    VirtualFilesystem& vfs, absl::string_view source,
+    absl::string_view options)>;
 
 // Opens a character or block device node (by its rdev).
 using DeviceOpener =
@@ -134,8 +133,7 @@ class VirtualFilesystem {
   ErrnoOr<VirtualDentry> Resolve(const Context& ctx, const PathAt& at,
                                  bool follow);
   // chdir/chroot target: a directory with search permission.
-  ErrnoOr<VirtualDentry> ResolveDirectory(const Context& ctx,
-                                          const PathAt& at);
+  ErrnoOr<VirtualDentry> ResolveDirectory(const Context& ctx, const PathAt& at);
   // The path of `vd` as seen from ctx.root ("/a/b"). For getcwd: ENOENT if
   // the directory was removed. Outside ctx.root: "(unreachable)/...".
   ErrnoOr<std::string> GetCwd(const Context& ctx, const VirtualDentry& vd);
@@ -192,8 +190,8 @@ class VirtualFilesystem {
   // permission-checked, EROFS on read-only mounts.
   ErrnoStatus ChmodAt(const Context& ctx, const VirtualDentry& vd,
                       uint32_t mode);
-  ErrnoStatus ChownAt(const Context& ctx, const VirtualDentry& vd,
-                      uint32_t uid, uint32_t gid);
+  ErrnoStatus ChownAt(const Context& ctx, const VirtualDentry& vd, uint32_t uid,
+                      uint32_t gid);
   ErrnoStatus UtimensAt(const Context& ctx, const VirtualDentry& vd,
                         Timespec atime, Timespec mtime);
 
@@ -221,8 +219,8 @@ class VirtualFilesystem {
   ErrnoOr<VirtualDentry> WalkLocked(const Context& ctx, const PathAt& at,
                                     bool follow, int* links)
       ABSL_SHARED_LOCKS_REQUIRED(ns_mu_);
-  ErrnoOr<ParentAndName> WalkParentLocked(const Context& ctx,
-                                          const PathAt& at, int* links)
+  ErrnoOr<ParentAndName> WalkParentLocked(const Context& ctx, const PathAt& at,
+                                          int* links)
       ABSL_SHARED_LOCKS_REQUIRED(ns_mu_);
   ErrnoOr<VirtualDentry> WalkFrom(const Context& ctx, VirtualDentry cur,
                                   absl::string_view path, bool follow_last,
@@ -235,8 +233,7 @@ class VirtualFilesystem {
       ABSL_SHARED_LOCKS_REQUIRED(ns_mu_);
   ErrnoOr<VirtualDentry> FollowLinkLocked(const Context& ctx,
                                           const VirtualDentry& dir,
-                                          const VirtualDentry& link,
-                                          int* links)
+                                          const VirtualDentry& link, int* links)
       ABSL_SHARED_LOCKS_REQUIRED(ns_mu_);
   VirtualDentry ParentLocked(const Context& ctx, const VirtualDentry& vd)
       ABSL_SHARED_LOCKS_REQUIRED(ns_mu_);

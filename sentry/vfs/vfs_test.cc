@@ -1,8 +1,8 @@
 #include "sentry/vfs/vfs.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/fs.h>
-#include <dirent.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/sysmacros.h>
@@ -173,10 +173,10 @@ TEST_F(VfsTest, SymlinkLimitIsForty) {
   // l0 -> target; l{i} -> l{i-1}. Opening l{n} follows n+1 links.
   ASSERT_OK(vfs_.Symlink(ctx_, "target", P("/l0")));
   for (int i = 1; i <= 40; ++i) {
-    ASSERT_OK(vfs_.Symlink(ctx_, absl::StrCat("l", i - 1),
-                           P(absl::StrCat("/l", i))));
+    ASSERT_OK(
+        vfs_.Symlink(ctx_, absl::StrCat("l", i - 1), P(absl::StrCat("/l", i))));
   }
-  EXPECT_OK(vfs_.Open(ctx_, P("/l39"), O_RDONLY, 0));  // 40 links
+  EXPECT_OK(vfs_.Open(ctx_, P("/l39"), O_RDONLY, 0));            // 40 links
   EXPECT_ERRNO(vfs_.Open(ctx_, P("/l40"), O_RDONLY, 0), ELOOP);  // 41
   EXPECT_ERRNO(vfs_.GetStat(ctx_, P("/l40"), true), ELOOP);
   // lstat does not follow the final link.
@@ -298,16 +298,17 @@ TEST_F(VfsTest, BindMountsAndMountFlags) {
   ASSERT_OK(vfs_.Mkdir(ctx_, P("/src"), 0755));
   ASSERT_OK(vfs_.Mkdir(ctx_, P("/src/sub"), 0755));
   ASSERT_OK(PutFile(vfs_, ctx_, "/src/sub/f", "data"));
-  ASSERT_OK(vfs_.Mknod(ctx_, P("/src/sub/null"), S_IFCHR | 0666,
-                       makedev(1, 3)));
+  ASSERT_OK(
+      vfs_.Mknod(ctx_, P("/src/sub/null"), S_IFCHR | 0666, makedev(1, 3)));
   ASSERT_OK(PutFile(vfs_, ctx_, "/src/sub/prog", "#!", 0755));
   ASSERT_OK(vfs_.Mkdir(ctx_, P("/ro"), 0755));
-  MountFlags ro{.read_only = true, .nosuid = true, .nodev = true,
-                .noexec = true};
+  MountFlags ro{
+      .read_only = true, .nosuid = true, .nodev = true, .noexec = true};
   ASSERT_OK(vfs_.BindMount(ctx_, P("/src/sub"), P("/ro"), ro));
   EXPECT_EQ(*GetFile(vfs_, ctx_, "/ro/f"), "data");
   EXPECT_EQ(Ino("/ro/f"), Ino("/src/sub/f"));
-  EXPECT_EQ(Ino("/ro/.."), Ino("/"));  // ".." of a bind root: its mountpoint's parent
+  EXPECT_EQ(Ino("/ro/.."),
+            Ino("/"));  // ".." of a bind root: its mountpoint's parent
   EXPECT_ERRNO(vfs_.Open(ctx_, P("/ro/f"), O_WRONLY, 0), EROFS);
   EXPECT_ERRNO(vfs_.Open(ctx_, P("/ro/new"), O_WRONLY | O_CREAT, 0644), EROFS);
   EXPECT_ERRNO(vfs_.Mkdir(ctx_, P("/ro/d"), 0755), EROFS);
@@ -369,69 +370,91 @@ TEST_F(VfsTest, PermissionDenialTable) {
     return OkErrno();
   };
   const PermRow rows[] = {
-      {"read root's 0644 file", [&] { return open("/rootdir/f", O_RDONLY); }, 0},
+      {"read root's 0644 file", [&] { return open("/rootdir/f", O_RDONLY); },
+       0},
       {"write root's 0644 file", [&] { return open("/rootdir/f", O_WRONLY); },
        EACCES},
-      {"O_TRUNC needs write", [&] { return open("/rootdir/f", O_RDONLY | O_TRUNC); },
+      {"O_TRUNC needs write",
+       [&] { return open("/rootdir/f", O_RDONLY | O_TRUNC); }, EACCES},
+      {"create in root's 0755 dir", [&] { return put("/rootdir/new"); },
        EACCES},
-      {"create in root's 0755 dir", [&] { return put("/rootdir/new"); }, EACCES},
-      {"mkdir in root's dir", [&] { return vfs_.Mkdir(u, P("/rootdir/d"), 0755); },
-       EACCES},
+      {"mkdir in root's dir",
+       [&] { return vfs_.Mkdir(u, P("/rootdir/d"), 0755); }, EACCES},
       {"unlink in root's dir", [&] { return vfs_.Unlink(u, P("/rootdir/f")); },
        EACCES},
       {"search without x", [&] { return open("/noexec/f", O_RDONLY); }, EACCES},
-      {"stat without x", [&]() -> ErrnoStatus {
+      {"stat without x",
+       [&]() -> ErrnoStatus {
          RETURN_IF_ERRNO(vfs_.GetStat(u, P("/noexec/f"), true));
          return OkErrno();
-       }, EACCES},
-      {"list without x is fine", [&]() -> ErrnoStatus {
+       },
+       EACCES},
+      {"list without x is fine",
+       [&]() -> ErrnoStatus {
          RETURN_IF_ERRNO(ListDir(vfs_, u, "/noexec"));
          return OkErrno();
-       }, 0},
+       },
+       0},
       {"create in sticky /tmp", [&] { return put("/tmp/mine"); }, 0},
       {"unlink other's file in sticky dir",
        [&] { return vfs_.Unlink(u, P("/tmp/rootfile")); }, EPERM},
       {"rename other's file in sticky dir",
-       [&] { return vfs_.Rename(u, P("/tmp/rootfile"), P("/tmp/x"), 0); }, EPERM},
-      {"unlink own file in sticky dir", [&] { return vfs_.Unlink(u, P("/tmp/mine")); },
-       0},
-      {"unlink root's file in own dir", [&] { return vfs_.Unlink(u, P("/home/theirs")); },
-       0},
+       [&] { return vfs_.Rename(u, P("/tmp/rootfile"), P("/tmp/x"), 0); },
+       EPERM},
+      {"unlink own file in sticky dir",
+       [&] { return vfs_.Unlink(u, P("/tmp/mine")); }, 0},
+      {"unlink root's file in own dir",
+       [&] { return vfs_.Unlink(u, P("/home/theirs")); }, 0},
       {"group read", [&] { return open("/groupfile", O_RDONLY); }, 0},
       {"group write", [&] { return open("/groupfile", O_WRONLY); }, EACCES},
-      {"chmod other's file", [&] { return vfs_.Chmod(u, P("/rootdir/f"), 0777, true); },
-       EPERM},
-      {"chmod own file", [&] { return vfs_.Chmod(u, P("/home/mine"), 0640, true); }, 0},
-      {"chown to another user", [&] { return vfs_.Chown(u, P("/home/mine"), 0, -1, true); },
-       EPERM},
+      {"chmod other's file",
+       [&] { return vfs_.Chmod(u, P("/rootdir/f"), 0777, true); }, EPERM},
+      {"chmod own file",
+       [&] { return vfs_.Chmod(u, P("/home/mine"), 0640, true); }, 0},
+      {"chown to another user",
+       [&] { return vfs_.Chown(u, P("/home/mine"), 0, -1, true); }, EPERM},
       {"chown own file to own group",
        [&] { return vfs_.Chown(u, P("/home/mine"), -1, 1000, true); }, 0},
       {"chown own file to foreign group",
        [&] { return vfs_.Chown(u, P("/home/mine"), -1, 0, true); }, EPERM},
       {"utimes explicit on other's file",
-       [&] { return vfs_.Utimens(u, P("/tmp/rootfile"), {1, 0}, {1, 0}, true); }, EPERM},
+       [&] {
+         return vfs_.Utimens(u, P("/tmp/rootfile"), {1, 0}, {1, 0}, true);
+       },
+       EPERM},
       {"utimes now on other's writable file",
        [&] {
-         return vfs_.Utimens(u, P("/tmp/rootfile"), {0, UTIME_NOW}, {0, UTIME_NOW}, true);
-       }, 0},
+         return vfs_.Utimens(u, P("/tmp/rootfile"), {0, UTIME_NOW},
+                             {0, UTIME_NOW}, true);
+       },
+       0},
       {"utimes now on other's read-only file",
        [&] {
-         return vfs_.Utimens(u, P("/rootdir/f"), {0, UTIME_NOW}, {0, UTIME_OMIT}, true);
-       }, EACCES},
-      {"truncate other's file", [&] { return vfs_.Truncate(u, P("/rootdir/f"), 0); },
+         return vfs_.Utimens(u, P("/rootdir/f"), {0, UTIME_NOW},
+                             {0, UTIME_OMIT}, true);
+       },
        EACCES},
+      {"truncate other's file",
+       [&] { return vfs_.Truncate(u, P("/rootdir/f"), 0); }, EACCES},
       {"mknod device without CAP_MKNOD",
-       [&] { return vfs_.Mknod(u, P("/home/dev"), S_IFCHR | 0600, makedev(1, 3)); }, EPERM},
-      {"mknod fifo", [&] { return vfs_.Mknod(u, P("/home/fifo"), S_IFIFO | 0600, 0); }, 0},
-      {"access R_OK", [&] { return vfs_.Access(u, P("/rootdir/f"), R_OK, true, false); }, 0},
-      {"access W_OK", [&] { return vfs_.Access(u, P("/rootdir/f"), W_OK, true, false); },
+       [&] {
+         return vfs_.Mknod(u, P("/home/dev"), S_IFCHR | 0600, makedev(1, 3));
+       },
+       EPERM},
+      {"mknod fifo",
+       [&] { return vfs_.Mknod(u, P("/home/fifo"), S_IFIFO | 0600, 0); }, 0},
+      {"access R_OK",
+       [&] { return vfs_.Access(u, P("/rootdir/f"), R_OK, true, false); }, 0},
+      {"access W_OK",
+       [&] { return vfs_.Access(u, P("/rootdir/f"), W_OK, true, false); },
        EACCES},
-      {"access X_OK", [&] { return vfs_.Access(u, P("/script"), X_OK, true, false); },
-       EACCES},
-      {"access bad mode", [&] { return vfs_.Access(u, P("/script"), 8, true, false); },
-       EINVAL},
+      {"access X_OK",
+       [&] { return vfs_.Access(u, P("/script"), X_OK, true, false); }, EACCES},
+      {"access bad mode",
+       [&] { return vfs_.Access(u, P("/script"), 8, true, false); }, EINVAL},
       {"root may not exec a file without x bits",
-       [&] { return vfs_.Access(ctx_, P("/script"), X_OK, true, false); }, EACCES},
+       [&] { return vfs_.Access(ctx_, P("/script"), X_OK, true, false); },
+       EACCES},
   };
   for (const PermRow& r : rows) {
     SCOPED_TRACE(r.what);
@@ -445,7 +468,8 @@ TEST_F(VfsTest, PermissionDenialTable) {
   }
   EXPECT_OK(vfs_.Open(ctx_, P("/rootdir/f"), O_WRONLY, 0));
   // access() uses the real ids: a setuid-root caller is still uid 1000.
-  auto setuid = std::make_shared<auth::Credentials>(auth::Credentials::User(1000, 1000));
+  auto setuid =
+      std::make_shared<auth::Credentials>(auth::Credentials::User(1000, 1000));
   setuid->effective_uid = setuid->fs_uid = 0;
   setuid->cap_effective = setuid->cap_permitted = auth::kAllCaps;
   Context s = ctx_;
@@ -499,10 +523,12 @@ TEST_F(VfsTest, RenameCases) {
   EXPECT_EQ(*vfs_.GetCwd(ctx_, *sub), "/d2/sub/deep");
   EXPECT_EQ(Ino("/d2/sub/deep/../.."), Ino("/d2"));
   // Error cases.
-  EXPECT_ERRNO(vfs_.Rename(ctx_, P("/d2/sub"), P("/d2/sub/deep/in"), 0), EINVAL);
+  EXPECT_ERRNO(vfs_.Rename(ctx_, P("/d2/sub"), P("/d2/sub/deep/in"), 0),
+               EINVAL);
   EXPECT_ERRNO(vfs_.Rename(ctx_, P("/d2/sub"), P("/d2/sub/x"), 0), EINVAL);
   EXPECT_ERRNO(vfs_.Rename(ctx_, P("/d2/sub/deep"), P("/d2"), 0), ENOTEMPTY);
-  EXPECT_ERRNO(vfs_.Rename(ctx_, P("/d2/sub"), P("/d2/nonempty"), 0), ENOTEMPTY);
+  EXPECT_ERRNO(vfs_.Rename(ctx_, P("/d2/sub"), P("/d2/nonempty"), 0),
+               ENOTEMPTY);
   EXPECT_ERRNO(vfs_.Rename(ctx_, P("/d2/sub"), P("/d2/g"), 0), ENOTDIR);
   EXPECT_ERRNO(vfs_.Rename(ctx_, P("/d2/g"), P("/d2/empty"), 0), EISDIR);
   EXPECT_ERRNO(vfs_.Rename(ctx_, P("/d2/missing"), P("/d2/x"), 0), ENOENT);
@@ -582,7 +608,8 @@ TEST_F(VfsTest, TenThousandEntriesListedOnce) {
   ASSERT_OK(vfs_.Mkdir(ctx_, P("/big"), 0755));
   constexpr int kN = 10000;
   for (int i = 0; i < kN; ++i) {
-    ASSERT_OK(vfs_.Mknod(ctx_, P(absl::StrCat("/big/f", i)), S_IFREG | 0644, 0));
+    ASSERT_OK(
+        vfs_.Mknod(ctx_, P(absl::StrCat("/big/f", i)), S_IFREG | 0644, 0));
   }
   // Batches of 100 through one description.
   auto f = vfs_.Open(ctx_, P("/big"), O_RDONLY | O_DIRECTORY, 0);

@@ -17,7 +17,8 @@ class MemDevice final : public vfs::FileImpl {
  public:
   explicit MemDevice(Kind kind) : kind_(kind) {}
 
-  ErrnoOr<size_t> Read(vfs::IoDst& dst, int64_t, const vfs::IoOptions&) override {
+  ErrnoOr<size_t> Read(vfs::IoDst& dst, int64_t,
+                       const vfs::IoOptions&) override {
     if (kind_ == Kind::kNull || kind_ == Kind::kConsole) return size_t{0};
     std::byte buf[4096];
     size_t done = 0;
@@ -55,15 +56,15 @@ class MemDevice final : public vfs::FileImpl {
 };
 
 vfs::DeviceOpener Opener(Kind kind) {
-  return [kind](const vfs::OpenRequest&) -> ErrnoOr<std::unique_ptr<vfs::FileImpl>> {
+  return [kind](const vfs::OpenRequest&)
+             -> ErrnoOr<std::unique_ptr<vfs::FileImpl>> {
     return std::unique_ptr<vfs::FileImpl>(std::make_unique<MemDevice>(kind));
   };
 }
 
 vfs::DeviceOpener Fails(int err) {
-  return [err](const vfs::OpenRequest&) -> ErrnoOr<std::unique_ptr<vfs::FileImpl>> {
-    return Errno{err};
-  };
+  return [err](const vfs::OpenRequest&)
+             -> ErrnoOr<std::unique_ptr<vfs::FileImpl>> { return Errno{err}; };
 }
 
 ErrnoStatus Node(vfs::Inode& dir, const char* name, uint32_t mode,
@@ -117,15 +118,13 @@ ErrnoOr<std::shared_ptr<vfs::Filesystem>> NewDevpts() {
 
 void RegisterDevfs(vfs::VirtualFilesystem& vfs) {
   RegisterDevices(vfs);
-  vfs.RegisterFilesystemType(
-      "devfs", [](vfs::VirtualFilesystem&, absl::string_view, absl::string_view) {
-        return NewDevfs();
-      });
+  vfs.RegisterFilesystemType("devfs",
+                             [](vfs::VirtualFilesystem&, absl::string_view,
+                                absl::string_view) { return NewDevfs(); });
   // devpts options (newinstance, ptmxmode, mode, gid) are accepted.
-  vfs.RegisterFilesystemType(
-      "devpts", [](vfs::VirtualFilesystem&, absl::string_view, absl::string_view) {
-        return NewDevpts();
-      });
+  vfs.RegisterFilesystemType("devpts",
+                             [](vfs::VirtualFilesystem&, absl::string_view,
+                                absl::string_view) { return NewDevpts(); });
 }
 
 }  // namespace sentry::fs::devfs

@@ -23,10 +23,12 @@ class DevfsTest : public ::testing::Test {
     auto root = vfs_.MountRoot(*vfs_.NewFilesystem("tmpfs", "", ""), {});
     ctx_ = vfs_.RootContext(*root);
     ASSERT_OK(vfs_.Mkdir(ctx_, P("/dev"), 0755));
-    ASSERT_OK(vfs_.MountAt(ctx_, P("/dev"), *vfs_.NewFilesystem("devfs", "", ""),
+    ASSERT_OK(vfs_.MountAt(ctx_, P("/dev"),
+                           *vfs_.NewFilesystem("devfs", "", ""),
                            vfs::MountFlags{.nosuid = true}, "tmpfs"));
     ASSERT_OK(vfs_.MountAt(ctx_, P("/dev/pts"),
-                           *vfs_.NewFilesystem("devpts", "devpts", ""), {}, "devpts"));
+                           *vfs_.NewFilesystem("devpts", "devpts", ""), {},
+                           "devpts"));
   }
   vfs::FileRef Open(const char* path, int flags) {
     auto f = vfs_.Open(ctx_, P(path), flags, 0);

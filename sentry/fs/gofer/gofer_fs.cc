@@ -115,7 +115,8 @@ ErrnoOr<std::shared_ptr<GoferFs>> GoferFs::Attach(
   sh->client = std::move(client);
   sh->read_only = a.read_only;
   auto root = std::make_shared<GoferInode>(sh, a.root.handle, a.root.stat);
-  return std::shared_ptr<GoferFs>(new GoferFs(sh, std::move(root)));  // NOLINT: private ctor
+  return std::shared_ptr<GoferFs>(
+      new GoferFs(sh, std::move(root)));  // NOLINT: private ctor
 }
 
 ErrnoOr<vfs::StatFs> GoferFs::GetStatFs() { return root_->GetStatFs(); }
@@ -222,7 +223,8 @@ ErrnoOr<std::shared_ptr<vfs::Inode>> GoferInode::Wrap(
       std::make_shared<GoferInode>(sh_, hs.handle, hs.stat));
 }
 
-ErrnoOr<std::shared_ptr<vfs::Inode>> GoferInode::Lookup(absl::string_view name) {
+ErrnoOr<std::shared_ptr<vfs::Inode>> GoferInode::Lookup(
+    absl::string_view name) {
   if (!IsDir()) return Errno{ENOTDIR};
   std::string n(name);
   ASSIGN_OR_RETURN_ERRNO(
@@ -238,10 +240,11 @@ ErrnoOr<std::shared_ptr<vfs::Inode>> GoferInode::Create(
   const uint32_t perm = req.mode & 07777;
   switch (req.mode & S_IFMT) {
     case S_IFREG: {
-      ASSIGN_OR_RETURN_ERRNO(
-          gofer::CreateResult c,
-          FromStatusOr(sh_->client->Create(handle_, name, O_RDWR, perm, owner)));
-      auto inode = std::make_shared<GoferInode>(sh_, c.entry.handle, c.entry.stat);
+      ASSIGN_OR_RETURN_ERRNO(gofer::CreateResult c,
+                             FromStatusOr(sh_->client->Create(
+                                 handle_, name, O_RDWR, perm, owner)));
+      auto inode =
+          std::make_shared<GoferInode>(sh_, c.entry.handle, c.entry.stat);
       {
         absl::MutexLock l(&inode->mu_);
         inode->created_fd_ = std::move(c.fd);
@@ -249,20 +252,21 @@ ErrnoOr<std::shared_ptr<vfs::Inode>> GoferInode::Create(
       return std::shared_ptr<vfs::Inode>(inode);
     }
     case S_IFDIR: {
-      ASSIGN_OR_RETURN_ERRNO(gofer::HandleStat hs,
-                             FromStatusOr(sh_->client->Mkdir(handle_, name, perm, owner)));
+      ASSIGN_OR_RETURN_ERRNO(
+          gofer::HandleStat hs,
+          FromStatusOr(sh_->client->Mkdir(handle_, name, perm, owner)));
       return Wrap(hs);
     }
     case S_IFLNK: {
-      ASSIGN_OR_RETURN_ERRNO(
-          gofer::HandleStat hs,
-          FromStatusOr(sh_->client->Symlink(handle_, name, req.symlink_target, owner)));
+      ASSIGN_OR_RETURN_ERRNO(gofer::HandleStat hs,
+                             FromStatusOr(sh_->client->Symlink(
+                                 handle_, name, req.symlink_target, owner)));
       return Wrap(hs);
     }
     default: {
-      ASSIGN_OR_RETURN_ERRNO(
-          gofer::HandleStat hs,
-          FromStatusOr(sh_->client->Mknod(handle_, name, req.mode, req.rdev, owner)));
+      ASSIGN_OR_RETURN_ERRNO(gofer::HandleStat hs,
+                             FromStatusOr(sh_->client->Mknod(
+                                 handle_, name, req.mode, req.rdev, owner)));
       return Wrap(hs);
     }
   }
@@ -272,15 +276,16 @@ ErrnoStatus GoferInode::Link(absl::string_view name,
                              const std::shared_ptr<vfs::Inode>& target) {
   auto* t = dynamic_cast<GoferInode*>(target.get());
   if (t == nullptr || t->sh_ != sh_) return Errno{EXDEV};
-  ASSIGN_OR_RETURN_ERRNO(gofer::HandleStat hs,
-                         FromStatusOr(sh_->client->Link(handle_, name, t->handle_)));
+  ASSIGN_OR_RETURN_ERRNO(gofer::HandleStat hs, FromStatusOr(sh_->client->Link(
+                                                   handle_, name, t->handle_)));
   (void)sh_->client->Close(hs.handle);
   t->SetCached(hs.stat);  // nlink changed
   return OkErrno();
 }
 
 ErrnoStatus GoferInode::Unlink(absl::string_view name, bool is_dir) {
-  return FromStatus(sh_->client->Unlink(handle_, name, is_dir ? AT_REMOVEDIR : 0));
+  return FromStatus(
+      sh_->client->Unlink(handle_, name, is_dir ? AT_REMOVEDIR : 0));
 }
 
 ErrnoStatus GoferInode::Rename(absl::string_view old_name, vfs::Inode& new_dir,
@@ -301,7 +306,8 @@ ErrnoOr<gofer::Handle> GoferInode::DirHandle() {
   return dir_handle_;
 }
 
-ErrnoStatus GoferInode::IterateDir(uint64_t cookie, const vfs::DirEmitter& emit) {
+ErrnoStatus GoferInode::IterateDir(uint64_t cookie,
+                                   const vfs::DirEmitter& emit) {
   if (!IsDir()) return Errno{ENOTDIR};
   ASSIGN_OR_RETURN_ERRNO(gofer::Handle dh, DirHandle());
   int64_t offset = cookie <= vfs::kFirstDirCookie
@@ -311,12 +317,12 @@ ErrnoStatus GoferInode::IterateDir(uint64_t cookie, const vfs::DirEmitter& emit)
     ASSIGN_OR_RETURN_ERRNO(gofer::DirentBatch b,
                            FromStatusOr(sh_->client->Getdents(dh, offset)));
     for (const gofer::Dirent& d : b.entries) {
-      uint64_t next = static_cast<uint64_t>(d.next_offset) >
-                              static_cast<uint64_t>(
-                                  std::numeric_limits<int64_t>::max()) -
-                                  kCookieBias
-                          ? static_cast<uint64_t>(std::numeric_limits<int64_t>::max())
-                          : static_cast<uint64_t>(d.next_offset) + kCookieBias;
+      uint64_t next =
+          static_cast<uint64_t>(d.next_offset) >
+                  static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) -
+                      kCookieBias
+              ? static_cast<uint64_t>(std::numeric_limits<int64_t>::max())
+              : static_cast<uint64_t>(d.next_offset) + kCookieBias;
       if (!emit(vfs::DirEntry{d.name, d.ino, d.type, next})) return OkErrno();
       offset = d.next_offset;
     }
@@ -360,8 +366,8 @@ ErrnoOr<std::unique_ptr<vfs::FileImpl>> GoferInode::Open(
           std::make_unique<GoferFile>(self, std::move(created_fd_)));
     }
   }
-  const int flags = req.flags & (O_ACCMODE | O_SYNC | O_DSYNC | O_DIRECT |
-                                 O_NOATIME);
+  const int flags =
+      req.flags & (O_ACCMODE | O_SYNC | O_DSYNC | O_DIRECT | O_NOATIME);
   ASSIGN_OR_RETURN_ERRNO(gofer::OpenResult r,
                          FromStatusOr(sh_->client->Open(handle_, flags)));
   if (!r.fd.valid()) return Errno{EIO};

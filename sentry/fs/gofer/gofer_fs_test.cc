@@ -122,7 +122,8 @@ TEST_F(GoferFsTest, OperationsReachTheHostTree) {
   ASSERT_EQ(stat((dir_.path() + "/etc/new").c_str(), &hst), 0);
   EXPECT_EQ(hst.st_mode & 07777, 0600u);
   ASSERT_OK(vfs.Utimens(ctx_, P("/etc/new"), {1000, 0}, {2000, 5}, true));
-  EXPECT_EQ(vfs.GetStat(ctx_, P("/etc/new"), true)->mtime, (vfs::Timespec{2000, 5}));
+  EXPECT_EQ(vfs.GetStat(ctx_, P("/etc/new"), true)->mtime,
+            (vfs::Timespec{2000, 5}));
   EXPECT_OK(vfs.GetStatFs(ctx_, P("/")));
   // A FIFO on a gofer mount is a sentry pipe.
   ASSERT_OK(vfs.Mknod(ctx_, P("/fifo"), S_IFIFO | 0600, 0));

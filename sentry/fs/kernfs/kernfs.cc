@@ -10,10 +10,9 @@ ErrnoOr<size_t> StringFileImpl::Read(vfs::IoDst& dst, int64_t offset,
                                      const vfs::IoOptions&) {
   if (offset >= static_cast<int64_t>(data_.size())) return size_t{0};
   size_t n = std::min(dst.size(), data_.size() - static_cast<size_t>(offset));
-  return dst.CopyOut(0, std::span<const std::byte>(
-                            reinterpret_cast<const std::byte*>(data_.data()) +
-                                offset,
-                            n));
+  return dst.CopyOut(
+      0, std::span<const std::byte>(
+             reinterpret_cast<const std::byte*>(data_.data()) + offset, n));
 }
 
 ErrnoOr<std::unique_ptr<vfs::FileImpl>> GeneratedFile::Open(

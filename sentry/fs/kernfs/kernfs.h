@@ -91,8 +91,7 @@ class StaticDir : public vfs::SimpleInode {
                      uint32_t) override {
     return Errno{EPERM};
   }
-  ErrnoStatus IterateDir(uint64_t cookie,
-                         const vfs::DirEmitter& emit) override;
+  ErrnoStatus IterateDir(uint64_t cookie, const vfs::DirEmitter& emit) override;
 
  protected:
   struct Child {

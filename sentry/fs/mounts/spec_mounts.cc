@@ -11,11 +11,12 @@ namespace {
 
 bool Ignored(absl::string_view o) {
   static const char* const kIgnored[] = {
-      "private", "rprivate", "shared",  "rshared", "slave",    "rslave",
-      "unbindable", "runbindable", "relatime", "norelatime", "strictatime",
-      "nostrictatime", "atime", "noatime", "diratime", "nodiratime",
-      "defaults", "sync", "async", "dirsync", "lazytime", "nolazytime",
-      "iversion", "noiversion", "mand", "nomand", "silent", "loud",
+      "private",     "rprivate",      "shared",      "rshared",    "slave",
+      "rslave",      "unbindable",    "runbindable", "relatime",   "norelatime",
+      "strictatime", "nostrictatime", "atime",       "noatime",    "diratime",
+      "nodiratime",  "defaults",      "sync",        "async",      "dirsync",
+      "lazytime",    "nolazytime",    "iversion",    "noiversion", "mand",
+      "nomand",      "silent",        "loud",
   };
   for (const char* i : kIgnored) {
     if (o == i) return true;
@@ -57,7 +58,8 @@ ErrnoStatus MountOne(vfs::VirtualFilesystem& vfs, const vfs::Context& ctx,
   } else if (type == "tmpfs" && m.destination == "/dev") {
     ASSIGN_OR_RETURN_ERRNO(fs, vfs.NewFilesystem("devfs", m.source, opts.data));
   } else if (type == "mqueue") {
-    ASSIGN_OR_RETURN_ERRNO(fs, vfs.NewFilesystem("tmpfs", m.source, "mode=1777"));
+    ASSIGN_OR_RETURN_ERRNO(fs,
+                           vfs.NewFilesystem("tmpfs", m.source, "mode=1777"));
   } else if (type == "cgroup" || type == "cgroup2") {
     ASSIGN_OR_RETURN_ERRNO(fs, EmptyReadOnlyTmpfs(0555));
     opts.flags.read_only = true;
@@ -138,8 +140,8 @@ ErrnoStatus ApplyMountSpec(vfs::VirtualFilesystem& vfs, const vfs::Context& ctx,
       if (st.error() == Errno{ENOENT}) continue;
       return st.error();
     }
-    const vfs::MountFlags ro{.read_only = true, .nosuid = true, .nodev = false,
-                             .noexec = true};
+    const vfs::MountFlags ro{
+        .read_only = true, .nosuid = true, .nodev = false, .noexec = true};
     if (S_ISDIR(st->mode)) {
       ASSIGN_OR_RETURN_ERRNO(auto fs, EmptyReadOnlyTmpfs(0755));
       RETURN_IF_ERRNO(vfs.MountAt(ctx, At(p), fs, ro, "tmpfs"));
@@ -152,14 +154,16 @@ ErrnoStatus ApplyMountSpec(vfs::VirtualFilesystem& vfs, const vfs::Context& ctx,
     }
     if (!empty_file) {
       // A private empty file, 0444, on a detached tmpfs.
-      auto t = std::make_shared<tmpfs::Tmpfs>(tmpfs::TmpfsOptions{.mode = 0555});
+      auto t =
+          std::make_shared<tmpfs::Tmpfs>(tmpfs::TmpfsOptions{.mode = 0555});
       vfs::CreateRequest req;
       req.mode = S_IFREG | 0444;
       RETURN_IF_ERRNO(t->Root()->Create("empty", req));
       vfs::VirtualDentry root = vfs.NewDetachedMount(t, ro);
       vfs::Context c = ctx;
       c.root = c.cwd = root;
-      ASSIGN_OR_RETURN_ERRNO(vfs::VirtualDentry f, vfs.Resolve(c, At("/empty"), false));
+      ASSIGN_OR_RETURN_ERRNO(vfs::VirtualDentry f,
+                             vfs.Resolve(c, At("/empty"), false));
       empty_file = f;
     }
     RETURN_IF_ERRNO(vfs.BindMountFrom(ctx, *empty_file, At(p), ro));

@@ -28,7 +28,8 @@ class SpecMountsTest : public ::testing::Test {
     devfs::RegisterDevfs(vfs_);
     procfs::RegisterProcfs(vfs_, nullptr, {});
     sysfs::RegisterSysfs(vfs_, 1);
-    auto root = vfs_.MountRoot(*vfs_.NewFilesystem("tmpfs", "", "mode=755"), {});
+    auto root =
+        vfs_.MountRoot(*vfs_.NewFilesystem("tmpfs", "", "mode=755"), {});
     ctx_ = vfs_.RootContext(*root);
     // The bind source: another file system with a file and a directory.
     data_ = std::make_shared<tmpfs::Tmpfs>(tmpfs::TmpfsOptions{.mode = 0755});
@@ -46,28 +47,45 @@ class SpecMountsTest : public ::testing::Test {
     MountTreeSpec s;
     s.mounts = {
         {"/proc", "proc", "proc", {"nosuid", "noexec", "nodev"}},
-        {"/dev", "tmpfs", "tmpfs", {"nosuid", "strictatime", "mode=755", "size=65536k"}},
-        {"/dev/pts", "devpts", "devpts",
-         {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"}},
+        {"/dev",
+         "tmpfs",
+         "tmpfs",
+         {"nosuid", "strictatime", "mode=755", "size=65536k"}},
+        {"/dev/pts",
+         "devpts",
+         "devpts",
+         {"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620",
+          "gid=5"}},
         {"/sys", "sysfs", "sysfs", {"nosuid", "noexec", "nodev", "ro"}},
-        {"/sys/fs/cgroup", "cgroup", "cgroup", {"nosuid", "noexec", "nodev", "relatime", "ro"}},
+        {"/sys/fs/cgroup",
+         "cgroup",
+         "cgroup",
+         {"nosuid", "noexec", "nodev", "relatime", "ro"}},
         {"/dev/mqueue", "mqueue", "mqueue", {"nosuid", "noexec", "nodev"}},
-        {"/dev/shm", "tmpfs", "shm", {"nosuid", "noexec", "nodev", "mode=1777", "size=65536k"}},
+        {"/dev/shm",
+         "tmpfs",
+         "shm",
+         {"nosuid", "noexec", "nodev", "mode=1777", "size=65536k"}},
         {"/data", "bind", "/host/data", {"rbind", "ro", "rprivate"}},
         {"/etc/hostname", "none", "/host/hostname", {"bind", "rw"}},
         {"/scratch", "tmpfs", "tmpfs", {"size=8k", "mode=700"}},
     };
-    s.masked_paths = {"/proc/meminfo", "/proc/kcore", "/sys/firmware", "/proc/acpi"};
+    s.masked_paths = {"/proc/meminfo", "/proc/kcore", "/sys/firmware",
+                      "/proc/acpi"};
     s.readonly_paths = {"/proc/sys", "/proc/sysrq-trigger", "/scratch"};
     return s;
   }
 
   BindSourceResolver Resolver() {
-    return [this](const MountSpec& m) -> ErrnoOr<std::shared_ptr<vfs::Filesystem>> {
-      if (m.source == "/host/data") return std::shared_ptr<vfs::Filesystem>(data_);
-      if (m.source == "/host/hostname") return std::shared_ptr<vfs::Filesystem>(file_src_);
-      return Errno{ENOENT};
-    };
+    return
+        [this](
+            const MountSpec& m) -> ErrnoOr<std::shared_ptr<vfs::Filesystem>> {
+          if (m.source == "/host/data")
+            return std::shared_ptr<vfs::Filesystem>(data_);
+          if (m.source == "/host/hostname")
+            return std::shared_ptr<vfs::Filesystem>(file_src_);
+          return Errno{ENOENT};
+        };
   }
 
   vfs::VirtualFilesystem vfs_;
@@ -77,9 +95,11 @@ class SpecMountsTest : public ::testing::Test {
 };
 
 TEST_F(SpecMountsTest, OptionsParse) {
-  ParsedOptions p = ParseMountOptions(
-      {"ro", "nosuid", "nodev", "noexec", "rbind", "rprivate", "size=1m", "mode=755"});
-  EXPECT_TRUE(p.flags.read_only && p.flags.nosuid && p.flags.nodev && p.flags.noexec);
+  ParsedOptions p =
+      ParseMountOptions({"ro", "nosuid", "nodev", "noexec", "rbind", "rprivate",
+                         "size=1m", "mode=755"});
+  EXPECT_TRUE(p.flags.read_only && p.flags.nosuid && p.flags.nodev &&
+              p.flags.noexec);
   EXPECT_TRUE(p.bind);
   EXPECT_EQ(p.data, "size=1m,mode=755");
   EXPECT_FALSE(ParseMountOptions({"ro", "rw"}).flags.read_only);
@@ -89,7 +109,8 @@ TEST_F(SpecMountsTest, DockerDefaultsMaskedAndReadonlyPaths) {
   ASSERT_OK(ApplyMountSpec(vfs_, ctx_, DockerLikeSpec(), Resolver()));
   // Mounts exist with their flags.
   std::string mounts = *GetFile(vfs_, ctx_, "/proc/mounts");
-  EXPECT_TRUE(absl::StrContains(mounts, "proc /proc proc rw,nosuid,nodev,noexec"));
+  EXPECT_TRUE(
+      absl::StrContains(mounts, "proc /proc proc rw,nosuid,nodev,noexec"));
   EXPECT_TRUE(absl::StrContains(mounts, "devpts /dev/pts tmpfs"));
   EXPECT_TRUE(absl::StrContains(mounts, "/host/data /data tmpfs ro,"));
   EXPECT_OK(vfs_.GetStat(ctx_, P("/dev/null"), true));  // /dev is devfs
@@ -97,7 +118,8 @@ TEST_F(SpecMountsTest, DockerDefaultsMaskedAndReadonlyPaths) {
   EXPECT_EQ(vfs_.GetStat(ctx_, P("/dev/shm"), true)->mode, S_IFDIR | 01777u);
   EXPECT_OK(vfs_.GetStat(ctx_, P("/dev/mqueue"), true));
   EXPECT_OK(vfs_.GetStat(ctx_, P("/data/hello"), true));
-  EXPECT_ERRNO(vfs_.Open(ctx_, P("/data/new"), O_WRONLY | O_CREAT, 0644), EROFS);
+  EXPECT_ERRNO(vfs_.Open(ctx_, P("/data/new"), O_WRONLY | O_CREAT, 0644),
+               EROFS);
   EXPECT_ERRNO(vfs_.Mkdir(ctx_, P("/sys/fs/cgroup/x"), 0755), EROFS);
   EXPECT_OK(vfs_.Open(ctx_, P("/dev/shm/x"), O_RDWR | O_CREAT, 0644));
   // A file bind: the destination was created as a file.
@@ -115,7 +137,8 @@ TEST_F(SpecMountsTest, DockerDefaultsMaskedAndReadonlyPaths) {
   EXPECT_EQ(*GetFile(vfs_, ctx_, "/proc/sys/kernel/ostype"), "Linux\n");
   EXPECT_TRUE(vfs_.GetMountFlags(ctx_, P("/proc/sys"))->read_only);
   EXPECT_TRUE(vfs_.GetMountFlags(ctx_, P("/proc/sys"))->noexec);  // kept
-  EXPECT_ERRNO(vfs_.Open(ctx_, P("/scratch/f"), O_WRONLY | O_CREAT, 0644), EROFS);
+  EXPECT_ERRNO(vfs_.Open(ctx_, P("/scratch/f"), O_WRONLY | O_CREAT, 0644),
+               EROFS);
 }
 
 TEST_F(SpecMountsTest, MaskWithoutDevNullAndErrors) {

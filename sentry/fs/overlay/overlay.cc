@@ -36,15 +36,15 @@ ErrnoStatus CopyData(vfs::Inode& from, vfs::Inode& to) {
     if (n == 0) break;
     vfs::SpanSrc src(buf.data(), n);
     int64_t end = 0;
-    ASSIGN_OR_RETURN_ERRNO(size_t w, out->Write(src, off, vfs::IoOptions{}, &end));
+    ASSIGN_OR_RETURN_ERRNO(size_t w,
+                           out->Write(src, off, vfs::IoOptions{}, &end));
     if (w != n) return Errno{EIO};
     off += static_cast<int64_t>(n);
   }
   return OkErrno();
 }
 
-uint64_t InitialIno(OverlayState& state, vfs::Inode* upper,
-                    vfs::Inode* lower) {
+uint64_t InitialIno(OverlayState& state, vfs::Inode* upper, vfs::Inode* lower) {
   if (lower) return InoOf(*lower);
   if (auto o = state.Origin(upper)) return *o;
   return InoOf(*upper) | kUpperInoBit;
@@ -95,8 +95,8 @@ OverlayFs::OverlayFs(std::shared_ptr<vfs::Filesystem> upper,
     (void)uroot->SetStat(req);
   }
   bool opaque = uroot->Lookup(kOpaqueMarker).ok();
-  root_ = std::make_shared<OverlayInode>(state_, uroot, lroot, opaque,
-                                         nullptr, "");
+  root_ =
+      std::make_shared<OverlayInode>(state_, uroot, lroot, opaque, nullptr, "");
 }
 
 std::shared_ptr<vfs::Inode> OverlayFs::Root() { return root_; }
@@ -107,7 +107,8 @@ ErrnoOr<vfs::StatFs> OverlayFs::GetStatFs() {
   return s;
 }
 
-// --- OverlayInode --------------------------------------------------------------
+// --- OverlayInode
+// --------------------------------------------------------------
 
 OverlayInode::OverlayInode(std::shared_ptr<OverlayState> state,
                            std::shared_ptr<vfs::Inode> upper,
@@ -268,11 +269,11 @@ ErrnoStatus OverlayInode::ClearUpperDir() {
   std::shared_ptr<vfs::Inode> up = upper();
   if (!up) return OkErrno();
   std::vector<std::string> names;
-  RETURN_IF_ERRNO(up->IterateDir(vfs::kFirstDirCookie,
-                                 [&](const vfs::DirEntry& e) {
-                                   names.push_back(e.name);
-                                   return true;
-                                 }));
+  RETURN_IF_ERRNO(
+      up->IterateDir(vfs::kFirstDirCookie, [&](const vfs::DirEntry& e) {
+        names.push_back(e.name);
+        return true;
+      }));
   for (const std::string& n : names) RETURN_IF_ERRNO(up->Unlink(n, false));
   return OkErrno();
 }
@@ -374,7 +375,8 @@ ErrnoStatus OverlayInode::Rename(absl::string_view old_name,
     d.opaque_ = true;
     return OkErrno();
   };
-  if (src->IsDir() && new_lower && !src->opaque_) RETURN_IF_ERRNO(mark_opaque(*src));
+  if (src->IsDir() && new_lower && !src->opaque_)
+    RETURN_IF_ERRNO(mark_opaque(*src));
   if (exchange && dst->IsDir() && old_lower && !dst->opaque_) {
     RETURN_IF_ERRNO(mark_opaque(*dst));
   }
@@ -383,7 +385,8 @@ ErrnoStatus OverlayInode::Rename(absl::string_view old_name,
   Forget(old_name);
   nd->Forget(new_name);
   auto self = std::static_pointer_cast<OverlayInode>(shared_from_this());
-  auto new_parent = std::static_pointer_cast<OverlayInode>(nd->shared_from_this());
+  auto new_parent =
+      std::static_pointer_cast<OverlayInode>(nd->shared_from_this());
   {
     absl::MutexLock l(&src->mu_);
     src->parent_ = new_parent;
@@ -417,18 +420,18 @@ ErrnoOr<std::vector<OverlayInode::MergedEntry>> OverlayInode::Merged() {
   absl::flat_hash_map<std::string, std::pair<uint64_t, uint8_t>> lower;
   std::vector<std::string> lower_order;
   if (lower_ && !opaque) {
-    RETURN_IF_ERRNO(lower_->IterateDir(vfs::kFirstDirCookie,
-                                       [&](const vfs::DirEntry& e) {
-                                         lower[e.name] = {e.ino, e.type};
-                                         lower_order.push_back(e.name);
-                                         return true;
-                                       }));
+    RETURN_IF_ERRNO(
+        lower_->IterateDir(vfs::kFirstDirCookie, [&](const vfs::DirEntry& e) {
+          lower[e.name] = {e.ino, e.type};
+          lower_order.push_back(e.name);
+          return true;
+        }));
   }
   std::vector<MergedEntry> out;
   absl::flat_hash_set<std::string> hidden;
   if (up) {
-    RETURN_IF_ERRNO(up->IterateDir(
-        vfs::kFirstDirCookie, [&](const vfs::DirEntry& e) {
+    RETURN_IF_ERRNO(
+        up->IterateDir(vfs::kFirstDirCookie, [&](const vfs::DirEntry& e) {
           if (e.name == kOpaqueMarker) return true;
           hidden.insert(e.name);
           if (e.type == DT_CHR) {

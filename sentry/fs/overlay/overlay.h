@@ -99,8 +99,7 @@ class OverlayInode final : public vfs::Inode {
   ErrnoStatus Unlink(absl::string_view name, bool is_dir) override;
   ErrnoStatus Rename(absl::string_view old_name, vfs::Inode& new_dir,
                      absl::string_view new_name, uint32_t flags) override;
-  ErrnoStatus IterateDir(uint64_t cookie,
-                         const vfs::DirEmitter& emit) override;
+  ErrnoStatus IterateDir(uint64_t cookie, const vfs::DirEmitter& emit) override;
   ErrnoOr<std::string> ReadLink() override;
   ErrnoOr<std::unique_ptr<vfs::FileImpl>> Open(
       const vfs::OpenRequest& req) override;

@@ -29,7 +29,8 @@ class OverlayTest : public ::testing::Test {
   void SetUp() override {
     // The lower layer, populated through its own VFS.
     tmpfs::RegisterTmpfs(lower_vfs_);
-    lower_fs_ = std::make_shared<tmpfs::Tmpfs>(tmpfs::TmpfsOptions{.mode = 0755});
+    lower_fs_ =
+        std::make_shared<tmpfs::Tmpfs>(tmpfs::TmpfsOptions{.mode = 0755});
     auto lroot = lower_vfs_.MountRoot(lower_fs_, {});
     lctx_ = lower_vfs_.RootContext(*lroot);
     lctx_.umask = 0;
@@ -55,7 +56,8 @@ class OverlayTest : public ::testing::Test {
 
   std::string Lower(absl::string_view path) {
     auto s = GetFile(lower_vfs_, lctx_, path);
-    return s.ok() ? *s : std::string("<") + std::string(ErrnoName(s.error())) + ">";
+    return s.ok() ? *s
+                  : std::string("<") + std::string(ErrnoName(s.error())) + ">";
   }
 
   vfs::VirtualFilesystem lower_vfs_;
@@ -79,7 +81,8 @@ TEST_F(OverlayTest, ReadsLowerAndCopiesUpOnWrite) {
     ASSERT_OK(f);
     ASSERT_OK(vfs::testing::WriteString(**f, "user:x:1000:1000\n"));
   }
-  EXPECT_EQ(*GetFile(vfs_, ctx_, "/etc/passwd"), "root:x:0:0\nuser:x:1000:1000\n");
+  EXPECT_EQ(*GetFile(vfs_, ctx_, "/etc/passwd"),
+            "root:x:0:0\nuser:x:1000:1000\n");
   EXPECT_EQ(Lower("/etc/passwd"), "root:x:0:0\n");  // lower untouched
   EXPECT_EQ(vfs_.GetStat(ctx_, P("/etc/passwd"), true)->ino, ino);  // stable
   // The parent was copied up with its attributes.
@@ -89,7 +92,8 @@ TEST_F(OverlayTest, ReadsLowerAndCopiesUpOnWrite) {
   // chmod and truncate copy up too.
   ASSERT_OK(vfs_.Chmod(ctx_, P("/bin/sh"), 0700, true));
   EXPECT_EQ(vfs_.GetStat(ctx_, P("/bin/sh"), true)->mode, S_IFREG | 0700u);
-  EXPECT_EQ(lower_vfs_.GetStat(lctx_, P("/bin/sh"), true)->mode, S_IFREG | 0755u);
+  EXPECT_EQ(lower_vfs_.GetStat(lctx_, P("/bin/sh"), true)->mode,
+            S_IFREG | 0755u);
   EXPECT_EQ(*GetFile(vfs_, ctx_, "/bin/sh"), "ELF");
   ASSERT_OK(vfs_.Open(ctx_, P("/etc/hosts"), O_WRONLY | O_TRUNC, 0));
   EXPECT_EQ(*GetFile(vfs_, ctx_, "/etc/hosts"), "");
@@ -97,7 +101,8 @@ TEST_F(OverlayTest, ReadsLowerAndCopiesUpOnWrite) {
   // Deep copy-up of a file under a 0700 directory keeps modes.
   ASSERT_OK(PutFile(vfs_, ctx_, "/etc/sub/deep", "changed"));
   EXPECT_EQ(vfs_.GetStat(ctx_, P("/etc/sub"), true)->mode, S_IFDIR | 0700u);
-  EXPECT_EQ(vfs_.GetStat(ctx_, P("/etc/sub/deep"), true)->mode, S_IFREG | 0600u);
+  EXPECT_EQ(vfs_.GetStat(ctx_, P("/etc/sub/deep"), true)->mode,
+            S_IFREG | 0600u);
   EXPECT_EQ(Lower("/etc/sub/deep"), "deep");
   auto sfs = vfs_.GetStatFs(ctx_, P("/"));
   EXPECT_EQ(sfs->type, kOverlayMagic);
@@ -130,7 +135,8 @@ TEST_F(OverlayTest, WhiteoutsAndMergedListing) {
   EXPECT_EQ(*GetFile(vfs_, ctx_, "/link"), "fresh");
   // Exclusive create on a whited-out name works.
   ASSERT_OK(vfs_.Unlink(ctx_, P("/etc/passwd")));
-  EXPECT_OK(vfs_.Open(ctx_, P("/etc/passwd"), O_WRONLY | O_CREAT | O_EXCL, 0600));
+  EXPECT_OK(
+      vfs_.Open(ctx_, P("/etc/passwd"), O_WRONLY | O_CREAT | O_EXCL, 0600));
   // getdents never shows whiteouts or the opaque marker; no duplicates.
   auto all = *ListDir(vfs_, ctx_, "/");
   EXPECT_EQ(Sorted(all),
@@ -150,7 +156,8 @@ TEST_F(OverlayTest, RmdirAndOpaqueDirectories) {
   EXPECT_ERRNO(vfs_.GetStat(ctx_, P("/etc/sub/deep"), true), ENOENT);
   ASSERT_OK(PutFile(vfs_, ctx_, "/etc/sub/x", "x"));
   EXPECT_EQ(*ListDir(vfs_, ctx_, "/etc/sub"), (std::vector<std::string>{"x"}));
-  EXPECT_ERRNO(vfs_.Open(ctx_, P("/etc/sub/.wh..wh..opq"), O_RDONLY, 0), ENOENT);
+  EXPECT_ERRNO(vfs_.Open(ctx_, P("/etc/sub/.wh..wh..opq"), O_RDONLY, 0),
+               ENOENT);
   // rmdir of an empty lower directory.
   ASSERT_OK(vfs_.Rmdir(ctx_, P("/empty")));
   EXPECT_ERRNO(vfs_.GetStat(ctx_, P("/empty"), true), ENOENT);

@@ -20,8 +20,8 @@ ErrnoOr<size_t> Pipe::Read(vfs::IoDst& dst, const vfs::IoOptions& opts) {
       size_t done = 0;
       while (done < want) {
         size_t chunk = std::min(want - done, ring_.size() - head_);
-        auto n = dst.CopyOut(done, std::span<const std::byte>(
-                                       ring_.data() + head_, chunk));
+        auto n = dst.CopyOut(
+            done, std::span<const std::byte>(ring_.data() + head_, chunk));
         if (!n.ok() || *n == 0) break;
         done += *n;
         head_ = (head_ + *n) % ring_.size();
@@ -153,7 +153,8 @@ ErrnoOr<size_t> Pipe::SetCapacity(size_t size) {
   absl::MutexLock l(&mu_);
   if (cap < size_) return Errno{EBUSY};
   std::vector<std::byte> ring(cap);
-  for (size_t i = 0; i < size_; ++i) ring[i] = ring_[(head_ + i) % ring_.size()];
+  for (size_t i = 0; i < size_; ++i)
+    ring[i] = ring_[(head_ + i) % ring_.size()];
   ring_ = std::move(ring);
   head_ = 0;
   cv_.SignalAll();
@@ -199,8 +200,8 @@ ErrnoOr<std::pair<vfs::FileRef, vfs::FileRef>> NewPipe(
   if (flags & ~(O_NONBLOCK | O_CLOEXEC | O_DIRECT)) return Errno{EINVAL};
   static const uint64_t dev = vfs::NewAnonDev();
   static std::atomic<uint64_t> next_ino{1};
-  auto inode = std::make_shared<vfs::SimpleInode>(
-      dev, next_ino.fetch_add(1), S_IFIFO | 0600, uid, gid);
+  auto inode = std::make_shared<vfs::SimpleInode>(dev, next_ino.fetch_add(1),
+                                                  S_IFIFO | 0600, uid, gid);
   auto p = std::make_shared<Pipe>();
   p->AddEnds(true, true);
   const int nb = flags & O_NONBLOCK;

@@ -140,8 +140,8 @@ TEST(PipeTest, FifoOnTmpfs) {
   EXPECT_EQ(vfs.GetStat(ctx, vfs::testing::P("/fifo"), true)->mode,
             static_cast<uint32_t>(S_IFIFO | 0644));
   // Non-blocking: write-only open without a reader is ENXIO; read-only works.
-  EXPECT_ERRNO(vfs.Open(ctx, vfs::testing::P("/fifo"), O_WRONLY | O_NONBLOCK, 0),
-               ENXIO);
+  EXPECT_ERRNO(
+      vfs.Open(ctx, vfs::testing::P("/fifo"), O_WRONLY | O_NONBLOCK, 0), ENXIO);
   auto r = vfs.Open(ctx, vfs::testing::P("/fifo"), O_RDONLY | O_NONBLOCK, 0);
   ASSERT_OK(r);
   auto w = vfs.Open(ctx, vfs::testing::P("/fifo"), O_WRONLY | O_NONBLOCK, 0);

@@ -44,7 +44,8 @@ class PidNode final : public vfs::SimpleInode {
   // Stable inode numbers per (tgid, path): a hash in a high range.
   static uint64_t InoFor(int tgid, absl::string_view path) {
     uint64_t h = 1469598103934665603ull ^ static_cast<uint64_t>(tgid);
-    for (char c : path) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+    for (char c : path)
+      h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
     return h | (uint64_t{1} << 62);
   }
 
@@ -63,15 +64,15 @@ class PidNode final : public vfs::SimpleInode {
     return Errno{ENOENT};
   }
 
-  ErrnoStatus IterateDir(uint64_t cookie, const vfs::DirEmitter& emit) override {
+  ErrnoStatus IterateDir(uint64_t cookie,
+                         const vfs::DirEmitter& emit) override {
     if (!IsDir()) return Errno{ENOTDIR};
     ASSIGN_OR_RETURN_ERRNO(std::vector<ProcEntry> list,
                            sh_->provider->List(tgid_, path_));
     for (uint64_t i = cookie - vfs::kFirstDirCookie; i < list.size(); ++i) {
-      if (!emit(vfs::DirEntry{list[i].name,
-                              InoFor(tgid_, Join(path_, list[i].name)),
-                              vfs::DirentType(list[i].mode),
-                              vfs::kFirstDirCookie + i + 1})) {
+      if (!emit(vfs::DirEntry{
+              list[i].name, InoFor(tgid_, Join(path_, list[i].name)),
+              vfs::DirentType(list[i].mode), vfs::kFirstDirCookie + i + 1})) {
         break;
       }
     }
@@ -83,7 +84,8 @@ class PidNode final : public vfs::SimpleInode {
     return sh_->provider->ReadLink(tgid_, path_);
   }
 
-  ErrnoOr<std::unique_ptr<vfs::FileImpl>> Open(const vfs::OpenRequest& req) override {
+  ErrnoOr<std::unique_ptr<vfs::FileImpl>> Open(
+      const vfs::OpenRequest& req) override {
     if (!IsRegular()) return Errno{ENXIO};
     if ((req.flags & O_ACCMODE) != O_RDONLY) return Errno{EACCES};
     ASSIGN_OR_RETURN_ERRNO(std::string data, sh_->provider->Read(tgid_, path_));
@@ -128,7 +130,8 @@ class ProcRoot final : public StaticDir {
     // The directory exists iff the provider can list it.
     RETURN_IF_ERRNO(sh_->provider->List(tgid, ""));
     ProcEntry e{absl::StrCat(tgid), S_IFDIR | 0555, 0, 0};
-    return std::shared_ptr<vfs::Inode>(std::make_shared<PidNode>(sh_, tgid, "", e));
+    return std::shared_ptr<vfs::Inode>(
+        std::make_shared<PidNode>(sh_, tgid, "", e));
   }
   std::shared_ptr<Shared> sh_;
 };
@@ -169,7 +172,9 @@ std::shared_ptr<vfs::Filesystem> NewProcfs(
   auto text = [&](std::string s) {
     return file([s]() -> ErrnoOr<std::string> { return s; });
   };
-  auto dir = [&]() { return std::make_shared<StaticDir>(sh->dev, sh->inos.Next()); };
+  auto dir = [&]() {
+    return std::make_shared<StaticDir>(sh->dev, sh->inos.Next());
+  };
   std::shared_ptr<Shared> s = sh;
 
   Generator mounts = [s]() -> ErrnoOr<std::string> {
@@ -194,31 +199,35 @@ std::shared_ptr<vfs::Filesystem> NewProcfs(
                   "Shmem:          %8u kB\n",
                   kb, kb, kb, 0, 0, 0, 0, 0, 0);
             }));
-  root->Add("cpuinfo", file([s]() -> ErrnoOr<std::string> {
-              std::string out;
-              for (int i = 0; i < s->opts.num_cpus; ++i) {
-                absl::StrAppend(
-                    &out, "processor\t: ", i,
-                    "\nvendor_id\t: GenuineIntel\ncpu family\t: 6\nmodel\t\t: 85\n"
-                    "model name\t: unknown\ncpu MHz\t\t: 2000.000\n"
-                    "physical id\t: 0\nsiblings\t: ", s->opts.num_cpus,
-                    "\ncore id\t\t: ", i, "\ncpu cores\t: ", s->opts.num_cpus,
-                    "\nflags\t\t: fpu sse sse2 ssse3 sse4_1 sse4_2 avx avx2\n"
-                    "bogomips\t: 4000.00\nclflush size\t: 64\n"
-                    "cache_alignment\t: 64\naddress sizes\t: 46 bits physical, "
-                    "48 bits virtual\n\n");
-              }
-              return out;
-            }));
+  root->Add(
+      "cpuinfo", file([s]() -> ErrnoOr<std::string> {
+        std::string out;
+        for (int i = 0; i < s->opts.num_cpus; ++i) {
+          absl::StrAppend(
+              &out, "processor\t: ", i,
+              "\nvendor_id\t: GenuineIntel\ncpu family\t: 6\nmodel\t\t: 85\n"
+              "model name\t: unknown\ncpu MHz\t\t: 2000.000\n"
+              "physical id\t: 0\nsiblings\t: ",
+              s->opts.num_cpus, "\ncore id\t\t: ", i,
+              "\ncpu cores\t: ", s->opts.num_cpus,
+              "\nflags\t\t: fpu sse sse2 ssse3 sse4_1 sse4_2 avx avx2\n"
+              "bogomips\t: 4000.00\nclflush size\t: 64\n"
+              "cache_alignment\t: 64\naddress sizes\t: 46 bits physical, "
+              "48 bits virtual\n\n");
+        }
+        return out;
+      }));
   root->Add("stat", file([s]() -> ErrnoOr<std::string> {
               std::string out = "cpu  0 0 0 0 0 0 0 0 0 0\n";
               for (int i = 0; i < s->opts.num_cpus; ++i) {
                 absl::StrAppend(&out, "cpu", i, " 0 0 0 0 0 0 0 0 0 0\n");
               }
-              int procs = s->provider ? static_cast<int>(s->provider->Tgids().size()) : 0;
-              absl::StrAppend(&out, "intr 0\nctxt 0\nbtime ", s->boot.sec,
-                              "\nprocesses ", procs,
-                              "\nprocs_running 1\nprocs_blocked 0\nsoftirq 0\n");
+              int procs = s->provider
+                              ? static_cast<int>(s->provider->Tgids().size())
+                              : 0;
+              absl::StrAppend(
+                  &out, "intr 0\nctxt 0\nbtime ", s->boot.sec, "\nprocesses ",
+                  procs, "\nprocs_running 1\nprocs_blocked 0\nsoftirq 0\n");
               return out;
             }));
   root->Add("uptime", file([s]() -> ErrnoOr<std::string> {
@@ -227,20 +236,24 @@ std::shared_ptr<vfs::Filesystem> NewProcfs(
                           static_cast<double>(now.nsec - s->boot.nsec) / 1e9;
               return absl::StrFormat("%.2f %.2f\n", up, up * s->opts.num_cpus);
             }));
-  root->Add("version", text(absl::StrCat("Linux version ", options.kernel_release,
-                                         " (root@sandbox) (gcc) ",
-                                         options.kernel_version, "\n")));
+  root->Add("version",
+            text(absl::StrCat("Linux version ", options.kernel_release,
+                              " (root@sandbox) (gcc) ", options.kernel_version,
+                              "\n")));
   root->Add("loadavg", file([s]() -> ErrnoOr<std::string> {
-              std::vector<int> t = s->provider ? s->provider->Tgids() : std::vector<int>{};
+              std::vector<int> t =
+                  s->provider ? s->provider->Tgids() : std::vector<int>{};
               int last = t.empty() ? 0 : t.back();
-              return absl::StrCat("0.00 0.00 0.00 1/", t.size(), " ", last, "\n");
+              return absl::StrCat("0.00 0.00 0.00 1/", t.size(), " ", last,
+                                  "\n");
             }));
-  root->Add("self", std::make_shared<GeneratedSymlink>(
-                        sh->dev, sh->inos.Next(), [s]() -> ErrnoOr<std::string> {
-                          int t = s->provider ? s->provider->CallerTgid() : 0;
-                          if (t <= 0) return Errno{ENOENT};
-                          return absl::StrCat(t);
-                        }));
+  root->Add("self",
+            std::make_shared<GeneratedSymlink>(
+                sh->dev, sh->inos.Next(), [s]() -> ErrnoOr<std::string> {
+                  int t = s->provider ? s->provider->CallerTgid() : 0;
+                  if (t <= 0) return Errno{ENOENT};
+                  return absl::StrCat(t);
+                }));
   root->Add("thread-self",
             std::make_shared<GeneratedSymlink>(
                 sh->dev, sh->inos.Next(), [s]() -> ErrnoOr<std::string> {
@@ -272,9 +285,10 @@ void RegisterProcfs(vfs::VirtualFilesystem& vfs,
                     std::shared_ptr<ProcessProvider> provider,
                     const ProcfsOptions& options) {
   vfs.RegisterFilesystemType(
-      "proc", [provider, options](vfs::VirtualFilesystem& v, absl::string_view,
-                                  absl::string_view)
-                  -> ErrnoOr<std::shared_ptr<vfs::Filesystem>> {
+      "proc",
+      [provider, options](
+          vfs::VirtualFilesystem& v, absl::string_view,
+          absl::string_view) -> ErrnoOr<std::shared_ptr<vfs::Filesystem>> {
         return NewProcfs(&v, provider, options);
       });
 }

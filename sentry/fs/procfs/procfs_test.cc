@@ -27,8 +27,10 @@ class FakeProvider final : public ProcessProvider {
   std::vector<int> Tgids() override { return pids; }
   int CallerTgid() override { return 42; }
   int CallerTid() override { return 43; }
-  ErrnoOr<std::vector<ProcEntry>> List(int tgid, absl::string_view dir) override {
-    if (std::find(pids.begin(), pids.end(), tgid) == pids.end()) return Errno{ENOENT};
+  ErrnoOr<std::vector<ProcEntry>> List(int tgid,
+                                       absl::string_view dir) override {
+    if (std::find(pids.begin(), pids.end(), tgid) == pids.end())
+      return Errno{ENOENT};
     if (dir.empty()) {
       return std::vector<ProcEntry>{{"status", S_IFREG | 0444},
                                     {"cmdline", S_IFREG | 0444},
@@ -58,16 +60,19 @@ class ProcfsTest : public ::testing::Test {
     provider_ = std::make_shared<FakeProvider>();
     RegisterProcfs(vfs_, provider_, ProcfsOptions{.num_cpus = 2});
     sysfs::RegisterSysfs(vfs_, 2);
-    auto root = vfs_.MountRoot(*vfs_.NewFilesystem("tmpfs", "", ""), {}, "rootfs");
+    auto root =
+        vfs_.MountRoot(*vfs_.NewFilesystem("tmpfs", "", ""), {}, "rootfs");
     ctx_ = vfs_.RootContext(*root);
     ASSERT_OK(vfs_.Mkdir(ctx_, P("/proc"), 0555));
     ASSERT_OK(vfs_.Mkdir(ctx_, P("/sys"), 0555));
     ASSERT_OK(vfs_.Mkdir(ctx_, P("/dev"), 0755));
     ASSERT_OK(PutFile("/dev/null", ""));
-    ASSERT_OK(vfs_.MountAt(ctx_, P("/proc"), *vfs_.NewFilesystem("proc", "proc", ""),
-                           vfs::MountFlags{.nosuid = true, .nodev = true, .noexec = true},
-                           "proc"));
-    ASSERT_OK(vfs_.MountAt(ctx_, P("/sys"), *vfs_.NewFilesystem("sysfs", "sysfs", ""),
+    ASSERT_OK(vfs_.MountAt(
+        ctx_, P("/proc"), *vfs_.NewFilesystem("proc", "proc", ""),
+        vfs::MountFlags{.nosuid = true, .nodev = true, .noexec = true},
+        "proc"));
+    ASSERT_OK(vfs_.MountAt(ctx_, P("/sys"),
+                           *vfs_.NewFilesystem("sysfs", "sysfs", ""),
                            vfs::MountFlags{.read_only = true}, "sysfs"));
   }
   ErrnoStatus PutFile(absl::string_view p, absl::string_view c) {
@@ -81,17 +86,20 @@ class ProcfsTest : public ::testing::Test {
 TEST_F(ProcfsTest, SystemFiles) {
   std::string mounts = *GetFile(vfs_, ctx_, "/proc/mounts");
   EXPECT_TRUE(absl::StrContains(mounts, "rootfs / tmpfs rw,relatime"));
-  EXPECT_TRUE(absl::StrContains(mounts, "proc /proc proc rw,nosuid,nodev,noexec,relatime 0 0"));
+  EXPECT_TRUE(absl::StrContains(
+      mounts, "proc /proc proc rw,nosuid,nodev,noexec,relatime 0 0"));
   EXPECT_TRUE(absl::StrContains(mounts, "sysfs /sys sysfs ro,relatime 0 0"));
   std::string fss = *GetFile(vfs_, ctx_, "/proc/filesystems");
   EXPECT_TRUE(absl::StrContains(fss, "nodev\ttmpfs\n"));
   EXPECT_TRUE(absl::StrContains(fss, "nodev\tproc\n"));
-  EXPECT_TRUE(absl::StartsWith(*GetFile(vfs_, ctx_, "/proc/meminfo"), "MemTotal:"));
+  EXPECT_TRUE(
+      absl::StartsWith(*GetFile(vfs_, ctx_, "/proc/meminfo"), "MemTotal:"));
   std::string cpuinfo = *GetFile(vfs_, ctx_, "/proc/cpuinfo");
   EXPECT_TRUE(absl::StrContains(cpuinfo, "processor\t: 1\n"));
   EXPECT_TRUE(absl::StartsWith(*GetFile(vfs_, ctx_, "/proc/stat"), "cpu  "));
   EXPECT_TRUE(absl::StrContains(*GetFile(vfs_, ctx_, "/proc/uptime"), "."));
-  EXPECT_TRUE(absl::StartsWith(*GetFile(vfs_, ctx_, "/proc/version"), "Linux version 4.4.0"));
+  EXPECT_TRUE(absl::StartsWith(*GetFile(vfs_, ctx_, "/proc/version"),
+                               "Linux version 4.4.0"));
   EXPECT_EQ(*GetFile(vfs_, ctx_, "/proc/loadavg"), "0.00 0.00 0.00 1/2 42\n");
   EXPECT_EQ(*GetFile(vfs_, ctx_, "/proc/sys/kernel/osrelease"), "4.4.0\n");
   // Read-only tree.

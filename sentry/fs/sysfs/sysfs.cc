@@ -46,9 +46,9 @@ std::shared_ptr<vfs::Filesystem> NewSysfs(int num_cpus) {
 
 void RegisterSysfs(vfs::VirtualFilesystem& vfs, int num_cpus) {
   vfs.RegisterFilesystemType(
-      "sysfs", [num_cpus](vfs::VirtualFilesystem&, absl::string_view,
-                          absl::string_view)
-                   -> ErrnoOr<std::shared_ptr<vfs::Filesystem>> {
+      "sysfs",
+      [num_cpus](vfs::VirtualFilesystem&, absl::string_view, absl::string_view)
+          -> ErrnoOr<std::shared_ptr<vfs::Filesystem>> {
         return NewSysfs(num_cpus);
       });
 }

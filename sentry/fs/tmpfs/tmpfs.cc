@@ -71,8 +71,7 @@ bool ParseSize(absl::string_view s, uint64_t* out) {
 
 class RegularFileImpl final : public vfs::FileImpl {
  public:
-  explicit RegularFileImpl(std::shared_ptr<RegularFile> f)
-      : f_(std::move(f)) {}
+  explicit RegularFileImpl(std::shared_ptr<RegularFile> f) : f_(std::move(f)) {}
   ErrnoOr<size_t> Read(vfs::IoDst& dst, int64_t offset,
                        const vfs::IoOptions&) override {
     return f_->ReadAt(dst, offset);
@@ -90,7 +89,8 @@ class RegularFileImpl final : public vfs::FileImpl {
 
 ErrnoOr<TmpfsOptions> ParseOptions(absl::string_view options) {
   TmpfsOptions o;
-  for (absl::string_view opt : absl::StrSplit(options, ',', absl::SkipEmpty())) {
+  for (absl::string_view opt :
+       absl::StrSplit(options, ',', absl::SkipEmpty())) {
     std::pair<absl::string_view, absl::string_view> kv =
         absl::StrSplit(opt, absl::MaxSplits('=', 1));
     auto [k, v] = kv;
@@ -137,8 +137,8 @@ ErrnoOr<std::shared_ptr<vfs::Inode>> TmpfsState::NewInode(
       return std::shared_ptr<vfs::Inode>(std::make_shared<Symlink>(
           dev_, ino, req.uid, req.gid, req.symlink_target));
     case S_IFIFO:
-      return std::shared_ptr<vfs::Inode>(std::make_shared<pipe::FifoInode>(
-          dev_, ino, perm, req.uid, req.gid));
+      return std::shared_ptr<vfs::Inode>(
+          std::make_shared<pipe::FifoInode>(dev_, ino, perm, req.uid, req.gid));
     case S_IFCHR:
     case S_IFBLK:
     case S_IFSOCK:
@@ -162,7 +162,8 @@ Tmpfs::Tmpfs(const TmpfsOptions& opts)
 
 std::string Tmpfs::Options() const {
   std::string s;
-  if (opts_.size_bytes) absl::StrAppend(&s, "size=", opts_.size_bytes / 1024, "k,");
+  if (opts_.size_bytes)
+    absl::StrAppend(&s, "size=", opts_.size_bytes / 1024, "k,");
   absl::StrAppend(&s, "mode=", absl::StrFormat("%o", opts_.mode));
   if (opts_.uid) absl::StrAppend(&s, ",uid=", opts_.uid);
   if (opts_.gid) absl::StrAppend(&s, ",gid=", opts_.gid);
@@ -189,14 +190,15 @@ ErrnoOr<vfs::StatFs> Tmpfs::GetStatFs() {
 void RegisterTmpfs(vfs::VirtualFilesystem& vfs) {
   vfs.RegisterFilesystemType(
       "tmpfs",
-      [](vfs::VirtualFilesystem&, absl::string_view,
-         absl::string_view options) -> ErrnoOr<std::shared_ptr<vfs::Filesystem>> {
+      [](vfs::VirtualFilesystem&, absl::string_view, absl::string_view options)
+          -> ErrnoOr<std::shared_ptr<vfs::Filesystem>> {
         ASSIGN_OR_RETURN_ERRNO(TmpfsOptions o, ParseOptions(options));
         return std::shared_ptr<vfs::Filesystem>(std::make_shared<Tmpfs>(o));
       });
 }
 
-// --- Directory -----------------------------------------------------------------
+// --- Directory
+// -----------------------------------------------------------------
 
 Directory::Directory(std::shared_ptr<TmpfsState> state, uint64_t ino,
                      uint32_t mode, uint32_t uid, uint32_t gid)
@@ -367,7 +369,8 @@ ErrnoStatus Directory::IterateDir(uint64_t cookie,
   }
 }
 
-// --- RegularFile ---------------------------------------------------------------
+// --- RegularFile
+// ---------------------------------------------------------------
 
 RegularFile::RegularFile(std::shared_ptr<TmpfsState> state, uint64_t ino,
                          uint32_t mode, uint32_t uid, uint32_t gid)
@@ -447,11 +450,11 @@ ErrnoOr<size_t> RegularFile::WriteAt(vfs::IoSrc& src, int64_t offset,
           if (done == 0) return Errno{ENOSPC};
           break;
         }
-        it = pages_.emplace(idx, std::make_unique<std::byte[]>(kPageSize))
-                 .first;
+        it =
+            pages_.emplace(idx, std::make_unique<std::byte[]>(kPageSize)).first;
       }
-      auto n = src.CopyIn(done, std::span<std::byte>(it->second.get() + in_page,
-                                                     chunk));
+      auto n = src.CopyIn(
+          done, std::span<std::byte>(it->second.get() + in_page, chunk));
       if (!n.ok()) {
         if (done == 0) return n.error();
         break;
@@ -470,8 +473,8 @@ ErrnoStatus RegularFile::Truncate(int64_t size) {
   if (size < 0) return Errno{EINVAL};
   absl::MutexLock l(&data_mu_);
   if (size < size_) {
-    uint64_t first_dead = (static_cast<uint64_t>(size) + kPageSize - 1) /
-                          kPageSize;
+    uint64_t first_dead =
+        (static_cast<uint64_t>(size) + kPageSize - 1) / kPageSize;
     auto it = pages_.lower_bound(first_dead);
     uint64_t freed = 0;
     while (it != pages_.end()) {

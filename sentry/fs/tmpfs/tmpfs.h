@@ -100,8 +100,7 @@ class Directory final : public vfs::SimpleInode {
   ErrnoStatus Unlink(absl::string_view name, bool is_dir) override;
   ErrnoStatus Rename(absl::string_view old_name, vfs::Inode& new_dir,
                      absl::string_view new_name, uint32_t flags) override;
-  ErrnoStatus IterateDir(uint64_t cookie,
-                         const vfs::DirEmitter& emit) override;
+  ErrnoStatus IterateDir(uint64_t cookie, const vfs::DirEmitter& emit) override;
 
   bool Empty();
   size_t size();
