@@ -79,11 +79,14 @@ void Kernel::WakeForSignalLocked(ThreadGroup& tg, Task* thread, int sig) {
   // Linux's complete_signal: the named thread, else the main thread, else any
   // thread that does not block the signal.
   Task* target = nullptr;
+  auto wants = [sig](Task* t) {
+    return !t->mask.Has(sig) || t->sigwait_set.Has(sig);
+  };
   if (thread != nullptr) {
-    if (!thread->mask.Has(sig)) target = thread;
+    if (wants(thread)) target = thread;
   } else {
     for (Task* t : tg.tasks) {
-      if (!t->mask.Has(sig) && !t->exited_) {
+      if (wants(t) && !t->exited_) {
         target = t;
         break;  // tasks[0] is the leader while it lives
       }
@@ -91,7 +94,7 @@ void Kernel::WakeForSignalLocked(ThreadGroup& tg, Task* thread, int sig) {
   }
   if (target == nullptr) return;
   const KernelSigAction& act = tg.handlers->actions[sig];
-  if (act.handler == kSigDfl &&
+  if (act.handler == kSigDfl && !target->sigwait_set.Has(sig) &&
       DefaultActionFor(sig) == DefaultAction::kTerminate) {
     // Fatal: the whole group dies now rather than when a thread dequeues it.
     // Core-dumping signals go through dequeue (like Linux).

@@ -208,6 +208,9 @@ class Task {
   // Mask to restore after a sigsuspend/ppoll/pselect call's handler runs.
   std::optional<SigSet> saved_mask;
   PendingSignals pending;
+  // Signals this task waits for in rt_sigtimedwait: they wake it although
+  // blocked, and are never fatal on arrival (Linux's real_blocked).
+  SigSet sigwait_set;
 
   // --- blocking ---
   // The pattern (gVisor's waiter.Queue): PrepareBlock(); register on the
