@@ -154,8 +154,8 @@ ErrnoOr<Task*> Kernel::Clone(Task& parent, const CloneArgs& a) {
   child->mm_ = std::move(mm);
   child->regs_ = parent.regs_;
   child->regs_.SetReturn(0);
-  if (!a.stack.IsNull()) child->regs_.gp.rsp = a.stack.value();
-  if (f & CLONE_SETTLS) child->regs_.gp.fs_base = a.tls;
+  if (!a.stack.IsNull()) child->regs_.gp().rsp = a.stack.value();
+  if (f & CLONE_SETTLS) child->regs_.gp().fs_base = a.tls;
   child->set_creds(*parent.creds());
   child->set_name(parent.name());
   child->no_new_privs = parent.no_new_privs;
@@ -172,7 +172,6 @@ ErrnoOr<Task*> Kernel::Clone(Task& parent, const CloneArgs& a) {
   if (parent.fs != nullptr) {
     child->fs = (f & CLONE_FS) ? parent.fs : parent.fs->Fork();
   }
-  if (parent.context() != nullptr) child->ctx_ = parent.context()->NewContext();
 
   uint32_t tid = static_cast<uint32_t>(child->tid());
   if (f & CLONE_PARENT_SETTID) {
@@ -203,6 +202,16 @@ void Kernel::SetSyscallDispatcher(std::function<SyscallResult(Task&)> d) {
   dispatcher_ = std::move(d);
 }
 
+void Kernel::SetContextFactory(ContextFactory f) {
+  absl::MutexLock l(&dispatch_mu_);
+  context_factory_ = std::move(f);
+}
+
+ContextFactory Kernel::context_factory() {
+  absl::MutexLock l(&dispatch_mu_);
+  return context_factory_;
+}
+
 SyscallResult Kernel::DispatchSyscall(Task& t) {
   std::function<SyscallResult(Task&)> d;
   {
@@ -221,7 +230,9 @@ void Kernel::StartTask(Task* t) {
     if (it == tasks_.end()) return;
     ref = it->second;
   }
-  if (ref->context() == nullptr) return;  // not in run mode (tests)
+  if (ref->context() == nullptr && !context_factory()) {
+    return;  // not in run mode (handler tests)
+  }
   absl::MutexLock l(&threads_mu_);
   threads_.emplace_back([ref] { ref->Run(); });
 }

@@ -75,7 +75,7 @@ struct WaitResult {
 
 struct NewTaskArgs {
   std::shared_ptr<UserMemory> mm;
-  std::unique_ptr<Context> ctx;
+  std::unique_ptr<platform::Context> ctx;  // usually null (see ContextFactory)
   Registers regs;
   Credentials creds;
   std::string name = "init";
@@ -109,6 +109,10 @@ class Kernel {
   // Run mode: each task runs on its own host thread (Task::Run). The
   // dispatcher serves a syscall stop; it is set by sentry/syscalls.
   void SetSyscallDispatcher(std::function<SyscallResult(Task&)> d);
+  // How task threads make their platform context (run mode). Without one,
+  // only tasks given a context explicitly run.
+  void SetContextFactory(ContextFactory f);
+  ContextFactory context_factory();
   SyscallResult DispatchSyscall(Task& t);
   void StartTask(Task* t);
   // Blocks until init has exited; returns its wait status.
@@ -202,6 +206,7 @@ class Kernel {
 
   absl::Mutex dispatch_mu_;
   std::function<SyscallResult(Task&)> dispatcher_;
+  ContextFactory context_factory_;
   absl::Mutex threads_mu_;
   std::vector<std::thread> threads_ ABSL_GUARDED_BY(threads_mu_);
 };

@@ -65,15 +65,15 @@ TEST(KernelTest, InitIsPid1InItsOwnSessionAndGroup) {
 
 TEST(KernelTest, ForkCreatesChildProcess) {
   auto kt = MakeKernelAndTask();
-  kt.task->regs().gp.rax = 57;
-  kt.task->regs().gp.rbx = 1234;
+  kt.task->regs().gp().rax = 57;
+  kt.task->regs().gp().rbx = 1234;
   Task* c = Fork(*kt.task);
   ASSERT_NE(c, nullptr);
   EXPECT_EQ(c->tid(), 2);
   EXPECT_EQ(c->tg().tgid, 2);
   EXPECT_EQ(c->tg().parent, &kt.task->tg());
-  EXPECT_EQ(c->regs().gp.rax, 0u);  // the child sees 0
-  EXPECT_EQ(c->regs().gp.rbx, 1234u);
+  EXPECT_EQ(c->regs().gp().rax, 0u);  // the child sees 0
+  EXPECT_EQ(c->regs().gp().rbx, 1234u);
   EXPECT_NE(c->mm_ref(), kt.task->mm_ref());  // copied, not shared
   EXPECT_NE(c->tg().handlers, kt.task->tg().handlers);
   EXPECT_EQ(*kt.kernel->GetPgid(*c, 0), 1);  // inherits the group
@@ -103,8 +103,8 @@ TEST(KernelTest, CloneSetTidAndTls) {
   auto ptid = kt.mem->CopyInObj(UserPtr<uint32_t>(a.parent_tid));
   EXPECT_EQ(*ptid, static_cast<uint32_t>((*c)->tid()));
   EXPECT_EQ((*c)->clear_child_tid, a.child_tid);
-  EXPECT_EQ((*c)->regs().gp.fs_base, 0x7000u);
-  EXPECT_EQ((*c)->regs().gp.rsp, kTestMemBase + 0x8000);
+  EXPECT_EQ((*c)->regs().gp().fs_base, 0x7000u);
+  EXPECT_EQ((*c)->regs().gp().rsp, kTestMemBase + 0x8000);
 }
 
 TEST(KernelTest, CloneFlagValidation) {

@@ -17,10 +17,10 @@ constexpr uint64_t kRestorer = kTestMemBase + 0x3000;
 constexpr uint64_t kSlowCall = 1000;  // a test-only syscall number
 
 void SetSyscall(Registers& r, uint64_t nr, uint64_t a0 = 0) {
-  r.gp.orig_rax = nr;
-  r.gp.rax = nr;
-  r.gp.rdi = a0;
-  r.gp.rip = kRip;
+  r.gp().orig_rax = nr;
+  r.gp().rax = nr;
+  r.gp().rdi = a0;
+  r.gp().rip = kRip;
 }
 
 // A dispatcher with getpid, exit_group and kSlowCall, which fails with
@@ -28,12 +28,12 @@ void SetSyscall(Registers& r, uint64_t nr, uint64_t a0 = 0) {
 std::function<SyscallResult(Task&)> TestDispatcher(RestartKind restart) {
   return [restart](Task& t) -> SyscallResult {
     Registers& r = t.regs();
-    switch (r.SyscallNr()) {
+    switch (r.SyscallNo()) {
       case __NR_getpid:
         return SyscallResult::Value(t.tg().tgid);
       case __NR_exit_group: {
         absl::MutexLock l(t.kernel().mu());
-        t.kernel().GroupExitLocked(t.tg(), ExitedStatus(r.gp.rdi));
+        t.kernel().GroupExitLocked(t.tg(), ExitedStatus(r.gp().rdi));
         return SyscallResult::NoReturn();
       }
       case kSlowCall:
@@ -64,22 +64,22 @@ TEST(RunLoopTest, DispatchesSyscallsAndExits) {
   auto kt = MakeKernelAndTask();
   int step = 0;
   uint64_t seen_rax = 0;
-  int status = RunInit(kt, [&](Registers& r, StopInfo*) {
+  int status = RunInit(kt, [&](Registers& r) {
     switch (step++) {
       case 0:
         SetSyscall(r, __NR_getpid);
-        return StopReason::kSyscall;
+        return SyscallStop();
       case 1:
-        seen_rax = r.gp.rax;
+        seen_rax = r.gp().rax;
         SetSyscall(r, 12345);  // unknown: ENOSYS
-        return StopReason::kSyscall;
+        return SyscallStop();
       case 2:
-        EXPECT_EQ(static_cast<int64_t>(r.gp.rax), -ENOSYS);
+        EXPECT_EQ(static_cast<int64_t>(r.gp().rax), -ENOSYS);
         SetSyscall(r, __NR_exit_group, 3);
-        return StopReason::kSyscall;
+        return SyscallStop();
       default:
         ADD_FAILURE() << "ran after exit_group";
-        return StopReason::kInterrupted;
+        return InterruptedStop();
     }
   });
   EXPECT_EQ(seen_rax, 1u);
@@ -112,21 +112,21 @@ TEST_P(RestartTest, HandlerSeesLinuxRestartDecision) {
   uint64_t handler_rip = 0, handler_rdi = 0;
   int status = RunInit(
       kt,
-      [&](Registers& r, StopInfo*) {
+      [&](Registers& r) {
         switch (step++) {
           case 0:
             SetSyscall(r, kSlowCall);
-            return StopReason::kSyscall;
+            return SyscallStop();
           case 1:
-            handler_rip = r.gp.rip;
-            handler_rdi = r.gp.rdi;
+            handler_rip = r.gp().rip;
+            handler_rdi = r.gp().rdi;
             EXPECT_TRUE(
-                kt.mem->CopyInFull(UserAddr(r.gp.rsp), &frame, sizeof(frame))
+                kt.mem->CopyInFull(UserAddr(r.gp().rsp), &frame, sizeof(frame))
                     .ok());
             SetSyscall(r, __NR_exit_group, 0);
-            return StopReason::kSyscall;
+            return SyscallStop();
           default:
-            return StopReason::kInterrupted;
+            return InterruptedStop();
         }
       },
       c.restart);
@@ -165,18 +165,18 @@ TEST(RunLoopTest, NoHandlerRestartsTransparently) {
   uint64_t rip = 0, rax = 0;
   RunInit(
       kt,
-      [&](Registers& r, StopInfo*) {
+      [&](Registers& r) {
         switch (step++) {
           case 0:
             SetSyscall(r, kSlowCall);
-            return StopReason::kSyscall;
+            return SyscallStop();
           case 1:
-            rip = r.gp.rip;
-            rax = r.gp.rax;
+            rip = r.gp().rip;
+            rax = r.gp().rax;
             SetSyscall(r, __NR_exit_group, 0);
-            return StopReason::kSyscall;
+            return SyscallStop();
           default:
-            return StopReason::kInterrupted;
+            return InterruptedStop();
         }
       },
       RestartKind::kRestartNoHand);
@@ -194,17 +194,17 @@ TEST(RunLoopTest, RestartBlockGoesThroughRestartSyscall) {
   uint64_t rax = 0;
   RunInit(
       kt,
-      [&](Registers& r, StopInfo*) {
+      [&](Registers& r) {
         switch (step++) {
           case 0:
             SetSyscall(r, kSlowCall);
-            return StopReason::kSyscall;
+            return SyscallStop();
           case 1:
-            rax = r.gp.rax;
+            rax = r.gp().rax;
             SetSyscall(r, __NR_exit_group, 0);
-            return StopReason::kSyscall;
+            return SyscallStop();
           default:
-            return StopReason::kInterrupted;
+            return InterruptedStop();
         }
       },
       RestartKind::kRestartBlock);
@@ -213,10 +213,8 @@ TEST(RunLoopTest, RestartBlockGoesThroughRestartSyscall) {
 
 TEST(RunLoopTest, UnmappedFaultKillsWithSigsegvCore) {
   auto kt = MakeKernelAndTask();
-  int status = RunInit(kt, [&](Registers& r, StopInfo* info) {
-    info->fault_addr = UserAddr(0x10);  // outside the memory
-    info->write = true;
-    return StopReason::kFault;
+  int status = RunInit(kt, [&](Registers& r) {
+    return FaultStop(0x10, platform::AccessType::kWrite);  // outside memory
   });
   EXPECT_EQ(status, KilledStatus(SIGSEGV, true));
   EXPECT_EQ(ShellExitCode(status), 139);
@@ -225,15 +223,14 @@ TEST(RunLoopTest, UnmappedFaultKillsWithSigsegvCore) {
 TEST(RunLoopTest, ExitOfLastThreadGivesItsStatus) {
   auto kt = MakeKernelAndTask();
   kt.kernel->SetSyscallDispatcher([](Task& t) {
-    t.exit_request = ExitedStatus(static_cast<int>(t.regs().gp.rdi));
+    t.exit_request = ExitedStatus(static_cast<int>(t.regs().gp().rdi));
     t.set_killed();
     return SyscallResult::NoReturn();
   });
-  kt.task->set_context(
-      std::make_unique<ScriptedContext>([](Registers& r, StopInfo*) {
-        SetSyscall(r, __NR_exit, 42);
-        return StopReason::kSyscall;
-      }));
+  kt.task->set_context(std::make_unique<ScriptedContext>([](Registers& r) {
+    SetSyscall(r, __NR_exit, 42);
+    return SyscallStop();
+  }));
   kt.kernel->StartTask(kt.task);
   EXPECT_EQ(ShellExitCode(kt.kernel->WaitForInitExit()), 42);
 }
@@ -242,10 +239,10 @@ TEST(RunLoopTest, SignalFromOutsideInterruptsAndKills) {
   auto kt = MakeKernelAndTask();
   std::atomic<bool> running{false};
   kt.kernel->SetSyscallDispatcher(TestDispatcher(RestartKind::kNone));
-  auto ctx = std::make_unique<ScriptedContext>([&](Registers& r, StopInfo*) {
+  auto ctx = std::make_unique<ScriptedContext>([&](Registers& r) {
     running = true;
     absl::SleepFor(absl::Milliseconds(1));  // "application code"
-    return StopReason::kInterrupted;
+    return InterruptedStop();
   });
   kt.task->set_context(std::move(ctx));
   kt.kernel->StartTask(kt.task);

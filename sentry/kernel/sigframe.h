@@ -8,14 +8,18 @@
 // placed so that (rsp + 8) is 16-byte aligned, as after a call. The handler
 // runs with rdi = signo, rsi = &info, rdx = &uc, rax = 0.
 //
-// Differences from Linux: the FP state is the 512-byte FXSAVE image without
-// XSAVE extensions (uc_flags has no UC_FP_XSTATE), which glibc, Go and musl
-// all accept.
+// The FP state is the full XSAVE area (arch::FpState); uc_flags does not
+// announce UC_FP_XSTATE and the fpstate carries no FP_XSTATE_MAGIC words, so
+// applications that parse the extended state from the frame see only the
+// legacy part (glibc, Go and musl do not look). On rt_sigreturn the XSAVE
+// header is sanitised (XSTATE_BV limited to XCR0, reserved bytes zero) so a
+// corrupt frame cannot make the platform's state restore fail.
 #ifndef SENTRY_KERNEL_SIGFRAME_H_
 #define SENTRY_KERNEL_SIGFRAME_H_
 
 #include <signal.h>
 
+#include "sentry/arch/signal_context.h"
 #include "sentry/base/errno.h"
 #include "sentry/kernel/platform_adapter.h"
 #include "sentry/kernel/signal.h"
@@ -23,16 +27,7 @@
 
 namespace sentry::kernel {
 
-// The kernel's struct sigcontext (x86-64), 256 bytes.
-struct SigContext {
-  uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
-  uint64_t rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip, eflags;
-  uint16_t cs, gs, fs, ss;
-  uint64_t err, trapno, oldmask, cr2;
-  uint64_t fpstate;  // user address of the FXSAVE image, or 0
-  uint64_t reserved1[8];
-};
-static_assert(sizeof(SigContext) == 256);
+using SigContext = arch::SigContext;
 
 struct KernelStack {
   uint64_t ss_sp;

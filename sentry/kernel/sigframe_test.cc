@@ -1,6 +1,8 @@
 #include "sentry/kernel/sigframe.h"
 
+#include <algorithm>
 #include <cstring>
+#include <vector>
 
 #include "gtest/gtest.h"
 #include "sentry/kernel/testing.h"
@@ -13,7 +15,7 @@ constexpr size_t kSize = 64 * 1024;
 
 Registers SampleRegs() {
   Registers r;
-  user_regs_struct& g = r.gp;
+  user_regs_struct& g = r.gp();
   uint64_t v = 0x1111;
   for (unsigned long long* f :
        {&g.r8, &g.r9, &g.r10, &g.r11, &g.r12, &g.r13, &g.r14, &g.r15, &g.rdi,
@@ -28,10 +30,10 @@ Registers SampleRegs() {
   g.ss = 0x2b;
   g.fs_base = 0x7777000;
   g.orig_rax = 39;
-  for (size_t i = 0; i < r.fp.size(); ++i) r.fp[i] = static_cast<uint8_t>(i);
-  // A valid MXCSR.
-  uint32_t mxcsr = 0x1f80;
-  memcpy(&r.fp[24], &mxcsr, 4);
+  // Recognisable x87/SSE register contents (the legacy area after the
+  // control fields); the XSAVE header stays valid.
+  uint8_t* fp = r.mutable_fp().mutable_data();
+  for (size_t i = 32; i < 512; ++i) fp[i] = static_cast<uint8_t>(i);
   return r;
 }
 
@@ -52,30 +54,31 @@ TEST(SigframeTest, BuildsLinuxLayout) {
   ASSERT_TRUE(
       SetupSignalFrame(mm, r, alt, Handler(), info, SigSet::Of(SIGINT)).ok());
   // Entry state of the handler.
-  EXPECT_EQ(r.gp.rip, 0x400800u);
-  EXPECT_EQ(r.gp.rdi, static_cast<uint64_t>(SIGUSR1));
-  EXPECT_EQ((r.gp.rsp + 8) % 16, 0u);        // as after a call
-  EXPECT_LT(r.gp.rsp, before.gp.rsp - 128);  // below the red zone
-  EXPECT_EQ(r.gp.rsi, r.gp.rsp + offsetof(RtSigFrame, info));
-  EXPECT_EQ(r.gp.rdx, r.gp.rsp + offsetof(RtSigFrame, uc));
-  EXPECT_EQ(r.gp.eflags & 0x400, 0u);  // DF cleared
+  EXPECT_EQ(r.gp().rip, 0x400800u);
+  EXPECT_EQ(r.gp().rdi, static_cast<uint64_t>(SIGUSR1));
+  EXPECT_EQ((r.gp().rsp + 8) % 16, 0u);          // as after a call
+  EXPECT_LT(r.gp().rsp, before.gp().rsp - 128);  // below the red zone
+  EXPECT_EQ(r.gp().rsi, r.gp().rsp + offsetof(RtSigFrame, info));
+  EXPECT_EQ(r.gp().rdx, r.gp().rsp + offsetof(RtSigFrame, uc));
+  EXPECT_EQ(r.gp().eflags & 0x400, 0u);  // DF cleared
   // The frame's contents.
   RtSigFrame f;
-  ASSERT_TRUE(mm.CopyInFull(UserAddr(r.gp.rsp), &f, sizeof(f)).ok());
+  ASSERT_TRUE(mm.CopyInFull(UserAddr(r.gp().rsp), &f, sizeof(f)).ok());
   EXPECT_EQ(f.pretcode, 0x400900u);
   EXPECT_EQ(f.info.si_signo, SIGUSR1);
   EXPECT_EQ(f.info.si_pid, 42);
   EXPECT_EQ(f.uc.uc_mcontext.rip, 0x401234u);
-  EXPECT_EQ(f.uc.uc_mcontext.rsp, before.gp.rsp);
-  EXPECT_EQ(f.uc.uc_mcontext.rax, before.gp.rax);
+  EXPECT_EQ(f.uc.uc_mcontext.rsp, before.gp().rsp);
+  EXPECT_EQ(f.uc.uc_mcontext.rax, before.gp().rax);
   EXPECT_EQ(f.uc.uc_sigmask, SigSet::Of(SIGINT).bits());
   EXPECT_EQ(f.uc.uc_stack.ss_flags, SS_DISABLE);
   EXPECT_EQ(f.uc.uc_mcontext.fpstate % 64, 0u);
-  EXPECT_GT(f.uc.uc_mcontext.fpstate, r.gp.rsp + sizeof(RtSigFrame) - 1);
-  std::array<uint8_t, 512> fp;
+  EXPECT_GT(f.uc.uc_mcontext.fpstate, r.gp().rsp + sizeof(RtSigFrame) - 1);
+  std::vector<uint8_t> fp(before.fp().size());
   ASSERT_TRUE(
-      mm.CopyInFull(UserAddr(f.uc.uc_mcontext.fpstate), fp.data(), 512).ok());
-  EXPECT_EQ(fp, before.fp);
+      mm.CopyInFull(UserAddr(f.uc.uc_mcontext.fpstate), fp.data(), fp.size())
+          .ok());
+  EXPECT_TRUE(std::equal(fp.begin(), fp.end(), before.fp().bytes().begin()));
 }
 
 TEST(SigframeTest, SigreturnRoundTripRestoresEveryRegister) {
@@ -89,15 +92,15 @@ TEST(SigframeTest, SigreturnRoundTripRestoresEveryRegister) {
                   .ok());
   // The handler clobbers registers, then `ret`s into the restorer, which
   // pops pretcode and calls rt_sigreturn.
-  r.gp.rax = 15;
-  r.gp.rbx = r.gp.r12 = 0xdead;
-  r.fp.fill(0xee);
-  r.gp.rsp += 8;
+  r.gp().rax = 15;
+  r.gp().rbx = r.gp().r12 = 0xdead;
+  memset(r.mutable_fp().mutable_data() + 32, 0xee, 64);
+  r.gp().rsp += 8;
   SigSet mask;
   stack_t uc_stack;
   ASSERT_TRUE(RestoreSignalFrame(mm, r, &mask, &uc_stack).ok());
-  const user_regs_struct& a = before.gp;
-  const user_regs_struct& b = r.gp;
+  const user_regs_struct& a = before.gp();
+  const user_regs_struct& b = r.gp();
   EXPECT_EQ(a.r8, b.r8);
   EXPECT_EQ(a.r9, b.r9);
   EXPECT_EQ(a.r10, b.r10);
@@ -120,7 +123,8 @@ TEST(SigframeTest, SigreturnRoundTripRestoresEveryRegister) {
   EXPECT_EQ(a.ss, b.ss);
   EXPECT_EQ(a.fs_base, b.fs_base);
   EXPECT_EQ(b.orig_rax, static_cast<uint64_t>(-1));  // never restarts
-  EXPECT_EQ(before.fp, r.fp);
+  EXPECT_TRUE(std::equal(r.fp().bytes().begin(), r.fp().bytes().end(),
+                         before.fp().bytes().begin()));
   // SIGKILL can never come back blocked.
   EXPECT_EQ(mask, SigSet::Of(SIGHUP));
 }
@@ -132,25 +136,25 @@ TEST(SigframeTest, AltStackUsedForSaOnstack) {
   ASSERT_TRUE(SetupSignalFrame(mm, r, alt, Handler(SA_ONSTACK),
                                MakeSigInfo(SIGSEGV, SEGV_MAPERR), SigSet())
                   .ok());
-  EXPECT_TRUE(OnAltStack(alt, r.gp.rsp));
+  EXPECT_TRUE(OnAltStack(alt, r.gp().rsp));
   RtSigFrame f;
-  ASSERT_TRUE(mm.CopyInFull(UserAddr(r.gp.rsp), &f, sizeof(f)).ok());
+  ASSERT_TRUE(mm.CopyInFull(UserAddr(r.gp().rsp), &f, sizeof(f)).ok());
   EXPECT_EQ(f.uc.uc_stack.ss_sp, kBase + 0x1000);
   EXPECT_EQ(f.uc.uc_stack.ss_flags, 0);
   // A nested signal while on the alternate stack stays on it, below.
-  uint64_t sp = r.gp.rsp;
+  uint64_t sp = r.gp().rsp;
   ASSERT_TRUE(SetupSignalFrame(mm, r, alt, Handler(SA_ONSTACK),
                                MakeSigInfo(SIGSEGV, SEGV_MAPERR), SigSet())
                   .ok());
-  EXPECT_LT(r.gp.rsp, sp);
-  ASSERT_TRUE(mm.CopyInFull(UserAddr(r.gp.rsp), &f, sizeof(f)).ok());
+  EXPECT_LT(r.gp().rsp, sp);
+  ASSERT_TRUE(mm.CopyInFull(UserAddr(r.gp().rsp), &f, sizeof(f)).ok());
   EXPECT_EQ(f.uc.uc_stack.ss_flags, SS_ONSTACK);
 }
 
 TEST(SigframeTest, UnwritableStackFails) {
   FlatUserMemory mm(kBase, kSize);
   Registers r = SampleRegs();
-  r.gp.rsp = 0x5000;  // outside the memory
+  r.gp().rsp = 0x5000;  // outside the memory
   stack_t alt{nullptr, SS_DISABLE, 0};
   EXPECT_FALSE(SetupSignalFrame(mm, r, alt, Handler(),
                                 MakeSigInfo(SIGUSR1, SI_USER), SigSet())

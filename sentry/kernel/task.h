@@ -175,8 +175,12 @@ class Task {
   UserMemory& mm() { return *mm_; }
   std::shared_ptr<UserMemory> mm_ref() const { return mm_; }
   void set_mm(std::shared_ptr<UserMemory> mm) { mm_ = std::move(mm); }
-  Context* context() { return ctx_.get(); }
-  void set_context(std::unique_ptr<Context> c) { ctx_ = std::move(c); }
+  platform::Context* context() { return ctx_.get(); }
+  // Tests may give a context up front; otherwise Run() makes one through the
+  // kernel's ContextFactory on the task thread.
+  void set_context(std::unique_ptr<platform::Context> c) {
+    ctx_ = std::move(c);
+  }
 
   CredentialsRef creds() const;
   void set_creds(Credentials c);
@@ -230,7 +234,8 @@ class Task {
   void set_killed() { killed_.store(true); }
 
   // The run loop: switches into application code until the task exits.
-  // Returns when the task is dead. Requires context() and mm().
+  // Returns when the task is dead. Requires mm() and a context (set, or
+  // made by the kernel's ContextFactory).
   void Run();
 
   // Exit of this thread (exit(2)); the group exits when its last thread
@@ -251,7 +256,7 @@ class Task {
   std::shared_ptr<ThreadGroup> tg_;
   Registers regs_;
   std::shared_ptr<UserMemory> mm_;
-  std::unique_ptr<Context> ctx_;
+  std::unique_ptr<platform::Context> ctx_;
 
   mutable absl::Mutex creds_mu_;
   CredentialsRef creds_ ABSL_GUARDED_BY(creds_mu_);

@@ -92,15 +92,15 @@ bool Task::HandleSignals(const SyscallResult* r) {
       switch (r->restart()) {
         case RestartKind::kRestartSys:
           if (act.flags & SA_RESTART) {
-            regs_.gp.rax = regs_.gp.orig_rax;
-            regs_.gp.rip -= kSyscallInsnLen;
+            regs_.gp().rax = regs_.gp().orig_rax;
+            regs_.gp().rip -= kSyscallInsnLen;
           } else {
             regs_.SetReturn(-EINTR);
           }
           break;
         case RestartKind::kRestartNoIntr:
-          regs_.gp.rax = regs_.gp.orig_rax;
-          regs_.gp.rip -= kSyscallInsnLen;
+          regs_.gp().rax = regs_.gp().orig_rax;
+          regs_.gp().rip -= kSyscallInsnLen;
           break;
         case RestartKind::kRestartNoHand:
         case RestartKind::kRestartBlock:
@@ -121,50 +121,76 @@ bool Task::HandleSignals(const SyscallResult* r) {
   // arch_do_signal_or_restart without a handler).
   if (r != nullptr && !handler_ran && r->restart() != RestartKind::kNone) {
     if (r->restart() == RestartKind::kRestartBlock) {
-      regs_.gp.rax = __NR_restart_syscall;
+      regs_.gp().rax = __NR_restart_syscall;
     } else {
-      regs_.gp.rax = regs_.gp.orig_rax;
+      regs_.gp().rax = regs_.gp().orig_rax;
     }
-    regs_.gp.rip -= kSyscallInsnLen;
+    regs_.gp().rip -= kSyscallInsnLen;
   }
   return true;
 }
 
 void Task::Run() {
   Kernel& k = *kernel_;
+  if (ctx_ == nullptr) {
+    ContextFactory f = k.context_factory();
+    absl::StatusOr<std::unique_ptr<platform::Context>> c =
+        f ? f() : absl::FailedPreconditionError("no context factory");
+    if (!c.ok()) {
+      LOG(ERROR) << "task " << tid_ << ": no platform context: " << c.status();
+      absl::MutexLock l(k.mu());
+      k.GroupExitLocked(*tg_, KilledStatus(SIGKILL, false));
+    } else {
+      ctx_ = std::move(*c);
+    }
+  }
   while (!killed()) {
-    StopInfo stop;
     int64_t t0 = NowNs();
-    StopReason why = ctx_->Switch(*mm_, regs_, &stop);
+    StopReason stop = ctx_->Switch(*mm_->address_space(), regs_);
     int64_t t1 = NowNs();
     utime_ns += t1 - t0;
-    switch (why) {
-      case StopReason::kSyscall: {
+    switch (stop.kind) {
+      case StopKind::kSyscall: {
+        if (stop.syscall_arch != arch::SyscallArch::kAmd64) {
+          // int $0x80: Linux without IA32 emulation delivers SIGSEGV.
+          absl::MutexLock l(k.mu());
+          ForceSignalLocked(*this, MakeSigInfo(SIGSEGV, SI_KERNEL));
+          break;
+        }
         SyscallResult r = k.DispatchSyscall(*this);
         if (!r.no_return()) regs_.SetReturn(r.Raw());
         stime_ns += NowNs() - t1;
         if (!HandleSignals(r.no_return() ? nullptr : &r)) goto out;
         continue;
       }
-      case StopReason::kFault: {
+      case StopKind::kFault: {
         ErrnoStatus s =
-            mm_->HandleFault(stop.fault_addr, stop.write, stop.exec);
+            mm_->HandleFault(UserAddr(stop.fault_addr), stop.access);
         if (s.ok()) break;
-        siginfo_t info = MakeSigInfo(
-            SIGSEGV, ToInt(s.error()) == EACCES ? SEGV_ACCERR : SEGV_MAPERR);
-        info.si_addr = reinterpret_cast<void*>(stop.fault_addr.value());
+        int err = ToInt(s.error());
+        siginfo_t info =
+            err == EIO ? MakeSigInfo(SIGBUS, BUS_ADRERR)
+                       : MakeSigInfo(SIGSEGV,
+                                     err == EACCES ? SEGV_ACCERR : SEGV_MAPERR);
+        info.si_addr = reinterpret_cast<void*>(stop.fault_addr);
         absl::MutexLock l(k.mu());
         ForceSignalLocked(*this, info);
         break;
       }
-      case StopReason::kSignal: {
-        siginfo_t info = MakeSigInfo(stop.signo, stop.code);
-        info.si_addr = reinterpret_cast<void*>(stop.fault_addr.value());
+      case StopKind::kSignal: {
+        siginfo_t info = stop.info;
+        info.si_signo = stop.signo;
         absl::MutexLock l(k.mu());
         ForceSignalLocked(*this, info);
         break;
       }
-      case StopReason::kInterrupted:
+      case StopKind::kDied: {
+        // The stub was killed from outside: the task cannot continue.
+        absl::MutexLock l(k.mu());
+        k.GroupExitLocked(*tg_, KilledStatus(SIGKILL, false));
+        goto out;
+      }
+      case StopKind::kInterrupted:
         break;
     }
     if (!HandleSignals(nullptr)) break;
@@ -177,6 +203,7 @@ out:
                           : exit_request.value_or(KilledStatus(SIGKILL, false));
   }
   ExitThread(status);
+  ctx_.reset();  // platform contexts are released on their own thread
 }
 
 }  // namespace sentry::kernel

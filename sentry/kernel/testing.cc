@@ -9,10 +9,10 @@ KernelAndTask MakeKernelAndTask(Credentials creds, KernelConfig config) {
   NewTaskArgs args;
   args.mm = kt.mem;
   args.creds = std::move(creds);
-  args.regs.gp.rsp = kTestMemBase + kTestMemSize - 4096;
-  args.regs.gp.cs = 0x33;
-  args.regs.gp.ss = 0x2b;
-  args.regs.gp.eflags = 0x202;
+  args.regs.gp().rsp = kTestMemBase + kTestMemSize - 4096;
+  args.regs.gp().cs = arch::kUserCs;
+  args.regs.gp().ss = arch::kUserDs;
+  args.regs.gp().eflags = arch::kFlagsFixed;
   auto t = kt.kernel->CreateInitProcess(std::move(args));
   if (t.ok()) kt.task = *t;
   return kt;

@@ -4,6 +4,8 @@
 #ifndef SENTRY_KERNEL_TESTING_H_
 #define SENTRY_KERNEL_TESTING_H_
 
+#include <atomic>
+#include <functional>
 #include <memory>
 
 #include "sentry/kernel/kernel.h"
@@ -27,23 +29,37 @@ KernelAndTask MakeKernelAndTask(Credentials creds = Credentials(),
 // A fake platform context for run-loop tests: each Switch call invokes the
 // script with the registers, which plays the application's part (sets up a
 // syscall, or returns a fault).
-class ScriptedContext : public Context {
+class ScriptedContext : public platform::Context {
  public:
-  using Step = std::function<StopReason(Registers&, StopInfo*)>;
+  using Step = std::function<StopReason(Registers&)>;
   explicit ScriptedContext(Step step) : step_(std::move(step)) {}
-  StopReason Switch(UserMemory& mm, Registers& regs, StopInfo* info) override {
-    return step_(regs, info);
+  StopReason Switch(platform::AddressSpace& as, Registers& regs) override {
+    return step_(regs);
   }
   void Interrupt() override { interrupts_++; }
-  std::unique_ptr<Context> NewContext() override {
-    return std::make_unique<ScriptedContext>(step_);
-  }
+  void Release() override {}
   int interrupts() const { return interrupts_.load(); }
 
  private:
   Step step_;
   std::atomic<int> interrupts_{0};
 };
+
+// StopReason helpers for scripts.
+inline StopReason SyscallStop() {
+  StopReason r;
+  r.kind = StopKind::kSyscall;
+  return r;
+}
+inline StopReason InterruptedStop() { return StopReason(); }
+inline StopReason FaultStop(uint64_t addr, platform::AccessType access) {
+  StopReason r;
+  r.kind = StopKind::kFault;
+  r.signo = SIGSEGV;
+  r.fault_addr = addr;
+  r.access = access;
+  return r;
+}
 
 }  // namespace sentry::kernel
 

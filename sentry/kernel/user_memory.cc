@@ -34,7 +34,9 @@ ErrnoOr<std::string> UserMemory::CopyInString(UserAddr src, size_t max_len) {
       return out;
     }
     out.append(buf, got);
-    if (!cur.Add(got, &cur)) return Errno{EFAULT};
+    auto next = cur.Add(got);
+    if (!next) return Errno{EFAULT};
+    cur = *next;
   }
   return Errno{ENAMETOOLONG};
 }
@@ -94,7 +96,8 @@ ErrnoOr<std::shared_ptr<UserMemory>> FlatUserMemory::Fork() {
   return std::shared_ptr<UserMemory>(std::move(m));
 }
 
-ErrnoStatus FlatUserMemory::HandleFault(UserAddr addr, bool write, bool exec) {
+ErrnoStatus FlatUserMemory::HandleFault(UserAddr addr,
+                                        platform::AccessType access) {
   absl::MutexLock l(&mu_);
   return Available(addr.value(), 1) ? OkErrno() : ErrnoStatus(Errno{EFAULT});
 }

@@ -1,10 +1,9 @@
 // Application memory as the kernel sees it: a typed user address and the
 // copy-in/copy-out interface.
 //
-// ADAPTER: sentry/mm (branch `platform`) will own MemoryManager, UserAddr and
-// the copy functions. Until it lands, the kernel codes against this minimal
-// interface; mm's MemoryManager is expected to implement UserMemory (or be
-// wrapped by a ~30-line adapter). FlatUserMemory is an in-process fake for
+// The typed addresses are sentry/mm's. UserMemory is the narrow interface the
+// kernel needs from an address space: MmUserMemory (mm_adapter.h) wraps
+// mm::MemoryManager for real tasks; FlatUserMemory is an in-process fake for
 // unit tests: one contiguous buffer that appears at a fixed user address.
 //
 // Contract (like Linux's copy_{from,to}_user): copies never dereference a user
@@ -26,44 +25,14 @@
 
 #include "absl/synchronization/mutex.h"
 #include "sentry/base/errno.h"
+#include "sentry/mm/usermem.h"
+#include "sentry/platform/platform.h"
 
 namespace sentry::kernel {
 
-// An application virtual address. Not a pointer: cannot be dereferenced.
-class UserAddr {
- public:
-  constexpr UserAddr() = default;
-  constexpr explicit UserAddr(uint64_t v) : v_(v) {}
-  constexpr uint64_t value() const { return v_; }
-  constexpr bool IsNull() const { return v_ == 0; }
-  // Overflow-checked offset; false on wrap-around.
-  bool Add(uint64_t off, UserAddr* out) const {
-    uint64_t r;
-    if (__builtin_add_overflow(v_, off, &r)) return false;
-    *out = UserAddr(r);
-    return true;
-  }
-  constexpr auto operator<=>(const UserAddr&) const = default;
-
- private:
-  uint64_t v_ = 0;
-};
-
-// A typed user address; T must be trivially copyable (it is copied byte for
-// byte across the user/sentry boundary).
+using UserAddr = mm::UserAddr;
 template <typename T>
-class UserPtr {
-  static_assert(std::is_trivially_copyable_v<T>);
-
- public:
-  constexpr UserPtr() = default;
-  constexpr explicit UserPtr(UserAddr a) : a_(a) {}
-  constexpr UserAddr addr() const { return a_; }
-  constexpr bool IsNull() const { return a_.IsNull(); }
-
- private:
-  UserAddr a_;
-};
+using UserPtr = mm::UserPtr<T>;
 
 // The highest user address + 1 on x86-64 (47-bit address space).
 inline constexpr uint64_t kUserAddrEnd = uint64_t{1} << 47;
@@ -97,8 +66,13 @@ class UserMemory {
 
   // Resolves a fault at `addr` (lazy population, COW break, stack growth).
   // EFAULT when the address is not mapped (-> SIGSEGV/SEGV_MAPERR), EACCES on
-  // a protection violation (-> SEGV_ACCERR).
-  virtual ErrnoStatus HandleFault(UserAddr addr, bool write, bool exec) = 0;
+  // a protection violation (-> SEGV_ACCERR), EIO for SIGBUS.
+  virtual ErrnoStatus HandleFault(UserAddr addr,
+                                  platform::AccessType access) = 0;
+
+  // The platform address space the task runs in (never null for a task
+  // that runs; fakes return a do-nothing one).
+  virtual platform::AddressSpace* address_space() = 0;
 
   // Helpers built on the primitives. Full copies: EFAULT on a short copy.
   template <typename T>
@@ -132,7 +106,8 @@ class FlatUserMemory : public UserMemory {
   ErrnoOr<uint32_t> CompareExchangeU32(UserAddr addr, uint32_t expected,
                                        uint32_t desired) override;
   ErrnoOr<std::shared_ptr<UserMemory>> Fork() override;
-  ErrnoStatus HandleFault(UserAddr addr, bool write, bool exec) override;
+  ErrnoStatus HandleFault(UserAddr addr, platform::AccessType access) override;
+  platform::AddressSpace* address_space() override { return &as_; }
 
   uint64_t base() const { return base_; }
   size_t size() const { return mem_.size(); }
@@ -141,7 +116,19 @@ class FlatUserMemory : public UserMemory {
   // Bytes of [a, a+n) inside the buffer, from a's offset; 0 if a is outside.
   size_t Available(uint64_t a, size_t n) const;
 
+  // Maps nothing: FlatUserMemory is only ever used by fake contexts.
+  class NullAddressSpace : public platform::AddressSpace {
+   public:
+    ErrnoStatus MapFile(uint64_t, uint64_t, uint64_t, int) override {
+      return OkErrno();
+    }
+    ErrnoStatus Unmap(uint64_t, uint64_t) override { return OkErrno(); }
+    ErrnoStatus Protect(uint64_t, uint64_t, int) override { return OkErrno(); }
+    void Release() override {}
+  };
+
   const uint64_t base_;
+  NullAddressSpace as_;
   absl::Mutex mu_;  // serialises the fake's atomics against copies
   std::vector<uint8_t> mem_;
 };

@@ -48,9 +48,9 @@ SyscallResult Getrandom(Task& t, UserAddr buf, size_t len, uint32_t flags) {
     size_t n = std::min(sizeof(chunk), len - done);
     ssize_t got = ::getrandom(chunk, n, 0);
     if (got <= 0) break;
-    UserAddr at;
-    if (!buf.Add(done, &at)) break;
-    auto c = t.mm().CopyOut(at, chunk, static_cast<size_t>(got));
+    std::optional<UserAddr> at = buf.Add(done);
+    if (!at) break;
+    auto c = t.mm().CopyOut(*at, chunk, static_cast<size_t>(got));
     if (!c.ok()) {
       if (done == 0) return SyscallResult::Error(c.error());
       break;
@@ -178,7 +178,7 @@ SyscallResult Prctl(Task& t, int option, uint64_t a2, uint64_t a3, uint64_t a4,
 // ArchPrctl implements arch_prctl(2). Partial: no CPUID faulting, no vDSO
 // mapping requests.
 SyscallResult ArchPrctl(Task& t, int code, uint64_t addr) {
-  user_regs_struct& g = t.regs().gp;
+  user_regs_struct& g = t.regs().gp();
   switch (code) {
     case ARCH_SET_FS:
       if (addr >= kernel::kUserAddrEnd)

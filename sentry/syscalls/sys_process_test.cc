@@ -126,7 +126,7 @@ TEST_F(ProcessSyscallTest, CloneValidation) {
   ASSERT_GT(tid, 1);
   absl::MutexLock l(kt_.kernel->mu());
   Task* c = kt_.kernel->pidns().FindTask(static_cast<int>(tid));
-  EXPECT_EQ(c->regs().gp.rsp, kTestMemBase + 0x2000);  // top of the stack
+  EXPECT_EQ(c->regs().gp().rsp, kTestMemBase + 0x2000);  // top of the stack
 }
 
 TEST_F(ProcessSyscallTest, SessionsThroughSyscalls) {
@@ -260,7 +260,7 @@ TEST_F(ProcessSyscallTest, Prctl) {
 
 TEST_F(ProcessSyscallTest, ArchPrctl) {
   EXPECT_EQ(CallRaw(*t_, __NR_arch_prctl, {ARCH_SET_FS, 0x7f0000001000}), 0);
-  EXPECT_EQ(t_->regs().gp.fs_base, 0x7f0000001000u);
+  EXPECT_EQ(t_->regs().gp().fs_base, 0x7f0000001000u);
   EXPECT_EQ(CallRaw(*t_, __NR_arch_prctl, {ARCH_GET_FS, kA}), 0);
   EXPECT_EQ(Get<uint64_t>(kA), 0x7f0000001000u);
   EXPECT_EQ(CallRaw(*t_, __NR_arch_prctl, {ARCH_SET_GS, 0xffff800000000000}),

@@ -127,7 +127,7 @@ SyscallResult RtSigpending(Task& t, UserPtr<uint64_t> set, size_t setsize) {
 
 // Sigaltstack implements sigaltstack(2). Full (kSsAutoDisarm accepted).
 SyscallResult Sigaltstack(Task& t, UserPtr<stack_t> ss, UserPtr<stack_t> old) {
-  uint64_t sp = t.regs().gp.rsp;
+  uint64_t sp = t.regs().gp().rsp;
   bool on = kernel::OnAltStack(t.altstack, sp);
   if (!old.IsNull()) {
     stack_t o = t.altstack;
@@ -225,7 +225,7 @@ SyscallResult RtSigreturn(Task& t) {
   }
   t.mask = mask;
   // restore_altstack: accepted silently when invalid, like Linux.
-  if (!kernel::OnAltStack(t.altstack, t.regs().gp.rsp)) {
+  if (!kernel::OnAltStack(t.altstack, t.regs().gp().rsp)) {
     if (uc_stack.ss_flags & SS_DISABLE) {
       t.altstack = MakeStack(nullptr, SS_DISABLE, 0);
     } else if (uc_stack.ss_size >= kMinSigStkSz) {

@@ -103,11 +103,11 @@ TEST_F(SignalSyscallTest, Sigaltstack) {
   EXPECT_EQ(got.ss_size, 0x4000u);
   EXPECT_EQ(got.ss_flags, 0);
   // While running on it: reported SS_ONSTACK, and changes are EPERM.
-  t_->regs().gp.rsp = kTestMemBase + 0x12000;
+  t_->regs().gp().rsp = kTestMemBase + 0x12000;
   ASSERT_EQ(CallRaw(*t_, __NR_sigaltstack, {0, kOld}), 0);
   EXPECT_EQ(Get<stack_t>(kOld).ss_flags, SS_ONSTACK);
   EXPECT_EQ(CallRaw(*t_, __NR_sigaltstack, {kAct, 0}), -EPERM);
-  t_->regs().gp.rsp = kTestMemBase + 0x80000;
+  t_->regs().gp().rsp = kTestMemBase + 0x80000;
   stack_t small{reinterpret_cast<void*>(kTestMemBase), 0, 100};
   Put(kAct, small);
   EXPECT_EQ(CallRaw(*t_, __NR_sigaltstack, {kAct, 0}), -ENOMEM);
@@ -183,13 +183,13 @@ TEST_F(SignalSyscallTest, SigsuspendWaitsForSignalAndRestoresMask) {
   // back.
   t_->regs().SetReturn(r.Raw());
   EXPECT_TRUE(t_->HandleSignals(&r));
-  EXPECT_EQ(static_cast<int64_t>(t_->regs().gp.rax), 0);  // handler's rax
+  EXPECT_EQ(static_cast<int64_t>(t_->regs().gp().rax), 0);  // handler's rax
   kernel::RtSigFrame f;
   ASSERT_TRUE(
-      kt_.mem->CopyInFull(UserAddr(t_->regs().gp.rsp), &f, sizeof(f)).ok());
+      kt_.mem->CopyInFull(UserAddr(t_->regs().gp().rsp), &f, sizeof(f)).ok());
   EXPECT_EQ(f.uc.uc_sigmask, SigSet::Of(SIGUSR1).bits());
   EXPECT_EQ(static_cast<int64_t>(f.uc.uc_mcontext.rax), -EINTR);
-  t_->regs().gp.rsp += 8;  // the handler's ret into the restorer
+  t_->regs().gp().rsp += 8;  // the handler's ret into the restorer
   (void)Call(*t_, __NR_rt_sigreturn);
   absl::MutexLock l(kt_.kernel->mu());
   EXPECT_EQ(t_->mask, SigSet::Of(SIGUSR1));

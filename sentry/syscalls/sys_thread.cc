@@ -48,9 +48,8 @@ SyscallResult Clone3(Task& t, UserAddr uargs, size_t size) {
   if (size > sizeof(ca)) {
     // Unknown trailing fields must be zero (Linux's copy_struct_from_user).
     std::vector<uint8_t> rest(size - sizeof(ca));
-    UserAddr tail;
-    if (!uargs.Add(sizeof(ca), &tail) ||
-        !t.mm().CopyInFull(tail, rest.data(), rest.size()).ok()) {
+    std::optional<UserAddr> tail = uargs.Add(sizeof(ca));
+    if (!tail || !t.mm().CopyInFull(*tail, rest.data(), rest.size()).ok()) {
       return SyscallResult::Error(Errno{EFAULT});
     }
     for (uint8_t b : rest) {

@@ -208,39 +208,40 @@ TEST(RunWithDispatcherTest, HandlerAndSigreturn) {
   bool in_handler = false, restored = false;
   auto set = [&](kernel::Registers& r, uint64_t nr,
                  std::initializer_list<uint64_t> args) {
-    r.gp.orig_rax = r.gp.rax = nr;
+    r.gp().orig_rax = r.gp().rax = nr;
     uint64_t a[6] = {};
     int i = 0;
     for (uint64_t v : args) a[i++] = v;
-    r.gp.rdi = a[0], r.gp.rsi = a[1], r.gp.rdx = a[2], r.gp.r10 = a[3];
-    r.gp.rip = kRip;
+    r.gp().rdi = a[0], r.gp().rsi = a[1], r.gp().rdx = a[2], r.gp().r10 = a[3];
+    r.gp().rip = kRip;
   };
-  kt.task->set_context(std::make_unique<kernel::ScriptedContext>(
-      [&](kernel::Registers& r, kernel::StopInfo*) {
+  kt.task->set_context(
+      std::make_unique<kernel::ScriptedContext>([&](kernel::Registers& r) {
         switch (step++) {
           case 0:
             set(r, __NR_rt_sigaction, {SIGUSR1, kAct, 0, 8});
             break;
           case 1:
-            EXPECT_EQ(r.gp.rax, 0u);
-            r.gp.rbx = 0x5151;
+            EXPECT_EQ(r.gp().rax, 0u);
+            r.gp().rbx = 0x5151;
             set(r, __NR_kill, {1, SIGUSR1});
             break;
           case 2:
-            in_handler = r.gp.rip == kHandler && r.gp.rdi == SIGUSR1;
-            r.gp.rbx = 0;   // clobbered by the handler
-            r.gp.rsp += 8;  // ret into the restorer
+            in_handler = r.gp().rip == kHandler && r.gp().rdi == SIGUSR1;
+            r.gp().rbx = 0;   // clobbered by the handler
+            r.gp().rsp += 8;  // ret into the restorer
             set(r, __NR_rt_sigreturn, {});
             break;
           case 3:
-            restored = r.gp.rip == kRip && r.gp.rax == 0 && r.gp.rbx == 0x5151;
+            restored =
+                r.gp().rip == kRip && r.gp().rax == 0 && r.gp().rbx == 0x5151;
             set(r, __NR_exit_group, {7});
             break;
           default:
             ADD_FAILURE() << "ran after exit_group";
-            return kernel::StopReason::kInterrupted;
+            return kernel::InterruptedStop();
         }
-        return kernel::StopReason::kSyscall;
+        return kernel::SyscallStop();
       }));
   kt.kernel->StartTask(kt.task);
   EXPECT_EQ(kernel::ShellExitCode(kt.kernel->WaitForInitExit()), 7);

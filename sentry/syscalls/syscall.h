@@ -35,8 +35,8 @@ struct SyscallArgs {
   std::array<uint64_t, 6> raw{};
   static SyscallArgs FromRegisters(const kernel::Registers& r) {
     SyscallArgs a;
-    a.nr = r.SyscallNr();
-    for (int i = 0; i < 6; ++i) a.raw[i] = r.Arg(i);
+    a.nr = r.SyscallNo();
+    for (int i = 0; i < 6; ++i) a.raw[i] = r.SyscallArg(i);
     return a;
   }
 };

@@ -13,16 +13,16 @@ namespace sentry::syscalls {
 inline SyscallResult Call(Task& t, uint64_t nr,
                           std::initializer_list<uint64_t> args = {}) {
   kernel::Registers& r = t.regs();
-  r.gp.orig_rax = nr;
+  r.gp().orig_rax = nr;
   uint64_t a[6] = {};
   int i = 0;
   for (uint64_t v : args) a[i++] = v;
-  r.gp.rdi = a[0];
-  r.gp.rsi = a[1];
-  r.gp.rdx = a[2];
-  r.gp.r10 = a[3];
-  r.gp.r8 = a[4];
-  r.gp.r9 = a[5];
+  r.gp().rdi = a[0];
+  r.gp().rsi = a[1];
+  r.gp().rdx = a[2];
+  r.gp().r10 = a[3];
+  r.gp().r8 = a[4];
+  r.gp().r9 = a[5];
   return Dispatch(t);
 }
 
