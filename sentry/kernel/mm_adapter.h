@@ -25,7 +25,7 @@ class MmUserMemory : public UserMemory {
                platform::Platform* platform)
       : mm_(std::move(mm)), platform_(platform) {}
 
-  mm::MemoryManager& mm() { return *mm_; }
+  mm::MemoryManager* memory_manager() override { return mm_.get(); }
 
   ErrnoOr<size_t> CopyIn(UserAddr src, void* dst, size_t n) override;
   ErrnoOr<size_t> CopyOut(UserAddr dst, const void* src, size_t n) override;

@@ -28,6 +28,10 @@
 #include "sentry/mm/usermem.h"
 #include "sentry/platform/platform.h"
 
+namespace sentry::mm {
+class MemoryManager;
+}  // namespace sentry::mm
+
 namespace sentry::kernel {
 
 using UserAddr = mm::UserAddr;
@@ -69,6 +73,10 @@ class UserMemory {
   // a protection violation (-> SEGV_ACCERR), EIO for SIGBUS.
   virtual ErrnoStatus HandleFault(UserAddr addr,
                                   platform::AccessType access) = 0;
+
+  // The memory manager behind this address space (mm syscalls), or null
+  // for fakes.
+  virtual mm::MemoryManager* memory_manager() { return nullptr; }
 
   // The platform address space the task runs in (never null for a task
   // that runs; fakes return a do-nothing one).

@@ -20,6 +20,7 @@ SyscallTable::SyscallTable() : entries_(SENTRY_SYSCALL_MAX_NR + 1) {
   RegisterTimeSyscalls(*this);
   RegisterIdentitySyscalls(*this);
   RegisterMiscSyscalls(*this);
+  RegisterMmapSyscalls(*this);
 }
 
 const SyscallTable& SyscallTable::Get() {

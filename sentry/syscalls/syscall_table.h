@@ -53,6 +53,7 @@ void RegisterFutexSyscalls(SyscallTable& t);
 void RegisterTimeSyscalls(SyscallTable& t);
 void RegisterIdentitySyscalls(SyscallTable& t);
 void RegisterMiscSyscalls(SyscallTable& t);
+void RegisterMmapSyscalls(SyscallTable& t);
 
 // Serves the syscall stop of `t`: decodes, dispatches, logs ENOSYS once per
 // kernel and, when strace is on, one line per call.
