@@ -168,6 +168,9 @@ void Task::Run() {
             mm_->HandleFault(UserAddr(stop.fault_addr), stop.access);
         if (s.ok()) break;
         int err = ToInt(s.error());
+        LOG(DEBUG) << "task " << tid_ << ": unresolved fault at 0x" << std::hex
+                   << stop.fault_addr << " ip 0x" << regs_.gp().rip << std::dec
+                   << " (" << ErrnoName(s.error()).data() << ")";
         siginfo_t info =
             err == EIO ? MakeSigInfo(SIGBUS, BUS_ADRERR)
                        : MakeSigInfo(SIGSEGV,
@@ -178,6 +181,8 @@ void Task::Run() {
         break;
       }
       case StopKind::kSignal: {
+        LOG(DEBUG) << "task " << tid_ << ": signal " << stop.signo
+                   << " at ip 0x" << std::hex << regs_.gp().rip;
         siginfo_t info = stop.info;
         info.si_signo = stop.signo;
         absl::MutexLock l(k.mu());

@@ -13,8 +13,8 @@ namespace {
 
 mm::MemoryManager* Mm(Task& t) { return t.mm().memory_manager(); }
 
-#define REQUIRE_MM(t)                                                   \
-  mm::MemoryManager* m = Mm(t);                                         \
+#define REQUIRE_MM(t)           \
+  mm::MemoryManager* m = Mm(t); \
   if (m == nullptr) return SyscallResult::Error(Errno{ENOMEM})
 
 // Brk implements brk(2). Full.
