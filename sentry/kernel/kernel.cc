@@ -184,13 +184,14 @@ ErrnoOr<Task*> Kernel::Clone(Task& parent, const CloneArgs& a) {
 
   StartTask(child.get());
   if (f & CLONE_VFORK) {
-    // The parent sleeps until the child exits (or execs: not yet). Signals
+    // The parent sleeps until the child exits or execs. Signals
     // are not taken meanwhile, like Linux's uninterruptible vfork wait
     // (which only SIGKILL breaks).
     ThreadGroup* ctg = &child->tg();
     absl::MutexLock l(&mu_);
     auto done = [&]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
-      return child->exited_ || ctg->zombie || parent.killed();
+      return child->exited_ || child->exec_done || ctg->zombie ||
+             parent.killed();
     };
     mu_.Await(absl::Condition(&done));
   }
@@ -205,6 +206,16 @@ void Kernel::SetSyscallDispatcher(std::function<SyscallResult(Task&)> d) {
 void Kernel::SetContextFactory(ContextFactory f) {
   absl::MutexLock l(&dispatch_mu_);
   context_factory_ = std::move(f);
+}
+
+void Kernel::SetExecEnv(ExecEnv env) {
+  absl::MutexLock l(&dispatch_mu_);
+  exec_env_ = std::move(env);
+}
+
+ExecEnv Kernel::exec_env() {
+  absl::MutexLock l(&dispatch_mu_);
+  return exec_env_;
 }
 
 ContextFactory Kernel::context_factory() {

@@ -28,6 +28,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "sentry/kernel/exec.h"
 #include "sentry/kernel/futex.h"
 #include "sentry/kernel/pid_namespace.h"
 #include "sentry/kernel/task.h"
@@ -112,6 +113,9 @@ class Kernel {
   // How task threads make their platform context (run mode). Without one,
   // only tasks given a context explicitly run.
   void SetContextFactory(ContextFactory f);
+  // What execve needs from the VFS and mm (see exec.h).
+  void SetExecEnv(ExecEnv env);
+  ExecEnv exec_env();
   ContextFactory context_factory();
   SyscallResult DispatchSyscall(Task& t);
   void StartTask(Task* t);
@@ -207,6 +211,7 @@ class Kernel {
   absl::Mutex dispatch_mu_;
   std::function<SyscallResult(Task&)> dispatcher_;
   ContextFactory context_factory_;
+  ExecEnv exec_env_;
   absl::Mutex threads_mu_;
   std::vector<std::thread> threads_ ABSL_GUARDED_BY(threads_mu_);
 };

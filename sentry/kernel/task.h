@@ -199,6 +199,8 @@ class Task {
   uint64_t cpu_affinity = ~uint64_t{0};
   // restart_syscall(2): re-run the interrupted call (nanosleep).
   std::function<SyscallResult(Task&)> restart_fn;
+  // Set once this task has exec'd (kernel mu): a vfork parent resumes.
+  bool exec_done = false;
   // Set by exit(2): the thread leaves the run loop with this wait status.
   std::optional<int> exit_request;
   // Accounting of this task (nanoseconds), task thread.

@@ -74,6 +74,20 @@ class EndToEndTest : public ::testing::Test {
     });
     platform::Platform* p = platform_.get();
     k.SetContextFactory([p] { return p->NewContext(); });
+    mm::MemoryFile* mf = mf_.get();
+    kernel::ExecEnv env;
+    env.new_mm = [p, mf]() -> ErrnoOr<std::shared_ptr<kernel::UserMemory>> {
+      auto as = p->NewAddressSpace();
+      if (!as.ok()) return Errno{ENOMEM};
+      auto m = std::make_shared<mm::MemoryManager>(mf, std::move(*as));
+      return std::shared_ptr<kernel::UserMemory>(
+          std::make_shared<kernel::MmUserMemory>(std::move(m), p));
+    };
+    env.opener = [](Task&) {
+      return std::unique_ptr<loader::FileOpener>(
+          std::make_unique<loader::HostFileOpener>());
+    };
+    k.SetExecEnv(env);
     kernel::NewTaskArgs args;
     args.mm = std::make_shared<kernel::MmUserMemory>(mm, p);
     args.regs.ResetForExec(lr->entry, lr->stack);
@@ -104,6 +118,21 @@ TEST_F(EndToEndTest, BusyboxEchoAndUname) {
   o = Run("/bin/busybox", {"busybox", "uname", "-r"});
   EXPECT_EQ(o.out, "4.4.0\n");
   EXPECT_EQ(kernel::ShellExitCode(o.status), 0);
+}
+
+TEST_F(EndToEndTest, ExecReplacesTheProgram) {
+  if (access("/bin/busybox", X_OK) != 0) GTEST_SKIP() << "no /bin/busybox";
+  // The shell execs the hello program in place (no fork): same pid, new
+  // image, its exit status is the container's.
+  Outcome o =
+      Run("/bin/busybox", {"sh", "-c", "echo $$; exec " + kHello + " x y"});
+  // (envp[0] is whatever the shell exports first.)
+  EXPECT_EQ(o.out.substr(0, 12), "1\nhello x y ") << o.out;
+  EXPECT_NE(o.out.find(" auxv-ok\n"), std::string::npos) << o.out;
+  EXPECT_EQ(kernel::ShellExitCode(o.status), 3);
+  // A missing program: the shell reports it and exits 127.
+  o = Run("/bin/busybox", {"sh", "-c", "exec /nonexistent"});
+  EXPECT_EQ(kernel::ShellExitCode(o.status), 127);
 }
 
 TEST_F(EndToEndTest, StraceLogsTheProgramsCalls) {

@@ -449,8 +449,6 @@ void RegisterThreadSyscalls(SyscallTable& tab) {
           "accepted, not applied");
   tab.Set(__NR_rseq, nullptr, Support::kNone,
           "ENOSYS: glibc and tcmalloc fall back");
-  tab.Set(__NR_execve, nullptr, Support::kNone, "needs the loader and VFS");
-  tab.Set(__NR_execveat, nullptr, Support::kNone, "needs the loader and VFS");
 }
 
 }  // namespace sentry::syscalls

@@ -21,6 +21,7 @@ SyscallTable::SyscallTable() : entries_(SENTRY_SYSCALL_MAX_NR + 1) {
   RegisterIdentitySyscalls(*this);
   RegisterMiscSyscalls(*this);
   RegisterMmapSyscalls(*this);
+  RegisterExecSyscalls(*this);
 }
 
 const SyscallTable& SyscallTable::Get() {

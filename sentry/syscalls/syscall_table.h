@@ -54,6 +54,7 @@ void RegisterTimeSyscalls(SyscallTable& t);
 void RegisterIdentitySyscalls(SyscallTable& t);
 void RegisterMiscSyscalls(SyscallTable& t);
 void RegisterMmapSyscalls(SyscallTable& t);
+void RegisterExecSyscalls(SyscallTable& t);
 
 // Serves the syscall stop of `t`: decodes, dispatches, logs ENOSYS once per
 // kernel and, when strace is on, one line per call.
