@@ -40,6 +40,7 @@ std::shared_ptr<ThreadGroup> Kernel::NewThreadGroupLocked(int tgid) {
   tg->start_time = absl::Now();
   groups_[tg.get()] = tg;
   pidns_.thread_groups[tgid] = tg.get();
+  exit_statuses_.erase(tgid);
   return tg;
 }
 
@@ -273,6 +274,64 @@ void Kernel::Shutdown() {
     if (threads.empty()) break;
     for (auto& th : threads) th.join();
     threads.clear();
+  }
+}
+
+std::vector<ProcessInfo> Kernel::Processes() {
+  absl::MutexLock l(&mu_);
+  std::vector<ProcessInfo> out;
+  for (auto& [tgid, tg] : pidns_.thread_groups) {
+    ProcessInfo p;
+    p.pid = tgid;
+    p.ppid = tg->parent ? tg->parent->tgid : 0;
+    p.pgid = tg->pgrp ? tg->pgrp->pgid : 0;
+    p.sid = tg->pgrp ? tg->pgrp->session->sid : 0;
+    if (tg->leader != nullptr) {
+      p.uid = tg->leader->creds()->real_uid;
+      p.name = tg->leader->name();
+    }
+    p.threads = static_cast<int>(tg->tasks.size());
+    p.zombie = tg->zombie;
+    p.start_time = tg->start_time;
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+ErrnoStatus Kernel::SignalFromOutside(int pid, int sig, bool group, bool all) {
+  if (!ValidSignal(sig)) return Errno{EINVAL};
+  absl::MutexLock l(&mu_);
+  siginfo_t info = MakeSigInfo(sig, SI_USER, 0, 0);
+  std::vector<ThreadGroup*> targets;
+  if (all) {
+    for (auto& [tgid, tg] : pidns_.thread_groups) {
+      if (!tg->IsInit()) targets.push_back(tg);
+    }
+    if (init_ != nullptr) targets.push_back(init_.get());
+  } else if (group) {
+    ThreadGroup* tg = pidns_.FindThreadGroup(pid);
+    if (tg == nullptr || tg->pgrp == nullptr) return Errno{ESRCH};
+    targets.assign(tg->pgrp->members.begin(), tg->pgrp->members.end());
+  } else {
+    ThreadGroup* tg = pidns_.FindThreadGroup(pid);
+    if (tg == nullptr) return Errno{ESRCH};
+    targets.push_back(tg);
+  }
+  for (ThreadGroup* tg : targets) SendSignalLocked(nullptr, nullptr, tg, info);
+  return OkErrno();
+}
+
+ErrnoOr<int> Kernel::WaitPidExit(int pid) {
+  absl::MutexLock l(&mu_);
+  for (;;) {
+    ThreadGroup* tg = pidns_.FindThreadGroup(pid);
+    if (tg != nullptr && tg->zombie) return tg->exit_status;
+    if (tg == nullptr) {
+      auto it = exit_statuses_.find(pid);
+      if (it == exit_statuses_.end()) return Errno{ESRCH};
+      return it->second;
+    }
+    zombie_cv_.Wait(&mu_);
   }
 }
 

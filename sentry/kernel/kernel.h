@@ -74,6 +74,16 @@ struct WaitResult {
   int64_t utime_ns = 0, stime_ns = 0;
 };
 
+// One process as the control channel reports it (runsc ps).
+struct ProcessInfo {
+  int pid = 0, ppid = 0, pgid = 0, sid = 0;
+  uint32_t uid = 0;
+  std::string name;
+  int threads = 0;
+  bool zombie = false;
+  absl::Time start_time;
+};
+
 struct NewTaskArgs {
   std::shared_ptr<UserMemory> mm;
   std::unique_ptr<platform::Context> ctx;  // usually null (see ContextFactory)
@@ -123,6 +133,16 @@ class Kernel {
   int WaitForInitExit();
   // Sends SIGKILL to every process and waits for all task threads.
   void Shutdown();
+
+  // --- for the sandbox control channel (boot's SandboxKernel) ---
+  std::vector<ProcessInfo> Processes();
+  // A signal from outside the sandbox: to process `pid`, to its process
+  // group (`group`), or to every process (`all`; init last, like runsc's
+  // kill --all). Init's protection does not apply (sender is outside).
+  ErrnoStatus SignalFromOutside(int pid, int sig, bool group, bool all);
+  // Blocks until process `pid` has exited; returns its wait status. Does not
+  // reap (the parent still can). ESRCH if no such process ever ran.
+  ErrnoOr<int> WaitPidExit(int pid);
 
   // --- signals ---
   // Sends `info` to one thread (target_thread) or to a thread group. sender
@@ -199,6 +219,10 @@ class Kernel {
       ABSL_GUARDED_BY(mu_);
   std::shared_ptr<ThreadGroup> init_ ABSL_GUARDED_BY(mu_);
   absl::CondVar init_exit_cv_;
+  absl::CondVar zombie_cv_;
+  // Exit statuses by pid for WaitPidExit (entry dropped when the pid is
+  // reused).
+  std::map<int, int> exit_statuses_ ABSL_GUARDED_BY(mu_);
   absl::CondVar stop_cv_;
 
   FutexManager futexes_;

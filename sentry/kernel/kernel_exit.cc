@@ -38,6 +38,8 @@ void Kernel::ThreadExited(Task* t, int status) {
 
 void Kernel::GroupBecameZombieLocked(ThreadGroup& tg) {
   tg.zombie = true;
+  exit_statuses_[tg.tgid] = tg.exit_status;
+  zombie_cv_.SignalAll();
   if (tg.itimer_real) tg.itimer_real->DisarmLocked();
   for (auto& [id, timer] : tg.posix_timers) timer->DisarmLocked();
   tg.posix_timers.clear();

@@ -494,3 +494,39 @@ TEST(SignalDeliveryTest, InitDeathKillsEveryone) {
 
 }  // namespace
 }  // namespace sentry::kernel
+
+namespace sentry::kernel {
+namespace {
+
+TEST(ControlTest, ProcessesSignalAndWaitPid) {
+  auto kt = MakeKernelAndTask();
+  kt.task->set_name("init");
+  Task* c = Fork(*kt.task);
+  c->set_name("child");
+  int cpid = c->tid();
+  auto ps = kt.kernel->Processes();
+  ASSERT_EQ(ps.size(), 2u);
+  EXPECT_EQ(ps[0].pid, 1);
+  EXPECT_EQ(ps[0].name, "init");
+  EXPECT_EQ(ps[1].pid, cpid);
+  EXPECT_EQ(ps[1].ppid, 1);
+  EXPECT_EQ(ps[1].name, "child");
+  // From outside, init's protection does not apply and signals kill.
+  EXPECT_EQ(
+      ToInt(kt.kernel->SignalFromOutside(999, SIGTERM, false, false).error()),
+      ESRCH);
+  ASSERT_TRUE(kt.kernel->SignalFromOutside(cpid, SIGTERM, false, false).ok());
+  c->ExitThread(0);  // its run loop would do this
+  EXPECT_EQ(*kt.kernel->WaitPidExit(cpid), KilledStatus(SIGTERM, false));
+  // Still reapable by the parent, and remembered after the reap.
+  WaitOptions o;
+  o.options = WEXITED;
+  ASSERT_TRUE(kt.kernel->Wait(*kt.task, o).ok());
+  EXPECT_EQ(*kt.kernel->WaitPidExit(cpid), KilledStatus(SIGTERM, false));
+  ASSERT_TRUE(kt.kernel->SignalFromOutside(1, SIGKILL, false, true).ok());
+  absl::MutexLock l(kt.kernel->mu());
+  EXPECT_TRUE(kt.task->tg().exiting);
+}
+
+}  // namespace
+}  // namespace sentry::kernel
