@@ -11,12 +11,12 @@ constexpr uint64_t kFsCaps = Cap(CAP_CHOWN) | Cap(CAP_DAC_OVERRIDE) |
                              Cap(CAP_MKNOD) | Cap(CAP_MAC_OVERRIDE);
 
 // Linux's cap_emulate_setxuid + the fsuid part of cap_task_fix_setuid.
-void FixCaps(const Credentials& old, Credentials* n) {
+void FixCaps(const Credentials& old, Credentials* n, bool keep_caps) {
   bool old_root =
       old.real_uid == 0 || old.effective_uid == 0 || old.saved_uid == 0;
   bool new_nonroot =
       n->real_uid != 0 && n->effective_uid != 0 && n->saved_uid != 0;
-  if (old_root && new_nonroot && !old.keep_caps) {
+  if (old_root && new_nonroot && !keep_caps) {
     n->cap_permitted = 0;
     n->cap_effective = 0;
     n->cap_ambient = 0;
@@ -37,7 +37,8 @@ bool IsOneOf(uint32_t id, uint32_t a, uint32_t b, uint32_t c) {
 
 }  // namespace
 
-ErrnoOr<Credentials> SetUid(const Credentials& c, uint32_t uid) {
+ErrnoOr<Credentials> SetUid(const Credentials& c, uint32_t uid,
+                            bool keep_caps) {
   if (uid == kNoId) return Errno{EINVAL};
   Credentials n = c;
   if (c.HasCapability(CAP_SETUID)) {
@@ -47,12 +48,12 @@ ErrnoOr<Credentials> SetUid(const Credentials& c, uint32_t uid) {
   } else {
     return Errno{EPERM};
   }
-  FixCaps(c, &n);
+  FixCaps(c, &n, keep_caps);
   return n;
 }
 
 ErrnoOr<Credentials> SetReUid(const Credentials& c, uint32_t ruid,
-                              uint32_t euid) {
+                              uint32_t euid, bool keep_caps) {
   bool priv = c.HasCapability(CAP_SETUID);
   Credentials n = c;
   if (ruid != kNoId) {
@@ -73,12 +74,12 @@ ErrnoOr<Credentials> SetReUid(const Credentials& c, uint32_t ruid,
     n.saved_uid = n.effective_uid;
   }
   n.fs_uid = n.effective_uid;
-  FixCaps(c, &n);
+  FixCaps(c, &n, keep_caps);
   return n;
 }
 
 ErrnoOr<Credentials> SetResUid(const Credentials& c, uint32_t ruid,
-                               uint32_t euid, uint32_t suid) {
+                               uint32_t euid, uint32_t suid, bool keep_caps) {
   if (!c.HasCapability(CAP_SETUID)) {
     for (uint32_t id : {ruid, euid, suid}) {
       if (id != kNoId &&
@@ -92,7 +93,7 @@ ErrnoOr<Credentials> SetResUid(const Credentials& c, uint32_t ruid,
   if (euid != kNoId) n.effective_uid = euid;
   if (suid != kNoId) n.saved_uid = suid;
   n.fs_uid = n.effective_uid;
-  FixCaps(c, &n);
+  FixCaps(c, &n, keep_caps);
   return n;
 }
 
@@ -158,7 +159,7 @@ uint32_t SetFsUid(Credentials* c, uint32_t uid) {
       uid == c->fs_uid) {
     Credentials before = *c;
     c->fs_uid = uid;
-    FixCaps(before, c);
+    FixCaps(before, c, false);
   }
   return old;
 }

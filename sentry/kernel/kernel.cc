@@ -160,6 +160,7 @@ ErrnoOr<Task*> Kernel::Clone(Task& parent, const CloneArgs& a) {
   child->set_creds(*parent.creds());
   child->set_name(parent.name());
   child->no_new_privs = parent.no_new_privs;
+  child->keep_caps = parent.keep_caps;
   child->cpu_affinity = parent.cpu_affinity;
   // Linux clears the alternate stack for CLONE_VM without CLONE_VFORK.
   if ((f & CLONE_VM) && !(f & CLONE_VFORK)) {

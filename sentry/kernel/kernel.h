@@ -88,7 +88,7 @@ struct NewTaskArgs {
   std::shared_ptr<UserMemory> mm;
   std::unique_ptr<platform::Context> ctx;  // usually null (see ContextFactory)
   Registers regs;
-  Credentials creds;
+  Credentials creds = Credentials::Root();
   std::string name = "init";
   std::shared_ptr<ForkableResource> files;
   std::shared_ptr<ForkableResource> fs;

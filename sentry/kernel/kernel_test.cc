@@ -336,7 +336,7 @@ TEST(SignalDeliveryTest, KillPermission) {
   info.si_signo = SIGCONT;
   EXPECT_TRUE(kt.kernel->Kill(*kt.task, c->tid(), info).ok());
   // Root (CAP_KILL) may.
-  kt.task->set_creds(Credentials());
+  kt.task->set_creds(Credentials::Root());
   info.si_signo = 0;
   EXPECT_TRUE(kt.kernel->Kill(*kt.task, c->tid(), info).ok());
   EXPECT_EQ(ToInt(kt.kernel->Kill(*kt.task, 4242, info).error()), ESRCH);

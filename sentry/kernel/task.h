@@ -195,6 +195,7 @@ class Task {
   uint64_t robust_list_len = 0;
   int pdeath_signal = 0;
   bool no_new_privs = false;
+  bool keep_caps = false;  // PR_SET_KEEPCAPS
   bool dumpable = true;
   uint64_t cpu_affinity = ~uint64_t{0};
   // restart_syscall(2): re-run the interrupted call (nanosleep).

@@ -23,7 +23,7 @@ struct KernelAndTask {
 
 // A kernel whose init task has `creds` (root by default) and 1 MiB of user
 // memory at kTestMemBase; rsp points near its top.
-KernelAndTask MakeKernelAndTask(Credentials creds = Credentials(),
+KernelAndTask MakeKernelAndTask(Credentials creds = Credentials::Root(),
                                 KernelConfig config = KernelConfig());
 
 // A fake platform context for run-loop tests: each Switch call invokes the

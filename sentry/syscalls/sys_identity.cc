@@ -57,19 +57,19 @@ SyscallResult Commit(Task& t, ErrnoOr<Credentials> n) {
 }
 
 SyscallResult Setuid(Task& t, uint32_t uid) {
-  return Commit(t, kernel::SetUid(*t.creds(), uid));
+  return Commit(t, kernel::SetUid(*t.creds(), uid, t.keep_caps));
 }
 SyscallResult Setgid(Task& t, uint32_t gid) {
   return Commit(t, kernel::SetGid(*t.creds(), gid));
 }
 SyscallResult Setreuid(Task& t, uint32_t r, uint32_t e) {
-  return Commit(t, kernel::SetReUid(*t.creds(), r, e));
+  return Commit(t, kernel::SetReUid(*t.creds(), r, e, t.keep_caps));
 }
 SyscallResult Setregid(Task& t, uint32_t r, uint32_t e) {
   return Commit(t, kernel::SetReGid(*t.creds(), r, e));
 }
 SyscallResult Setresuid(Task& t, uint32_t r, uint32_t e, uint32_t s) {
-  return Commit(t, kernel::SetResUid(*t.creds(), r, e, s));
+  return Commit(t, kernel::SetResUid(*t.creds(), r, e, s, t.keep_caps));
 }
 SyscallResult Setresgid(Task& t, uint32_t r, uint32_t e, uint32_t s) {
   return Commit(t, kernel::SetResGid(*t.creds(), r, e, s));

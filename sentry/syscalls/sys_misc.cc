@@ -104,14 +104,11 @@ SyscallResult Prctl(Task& t, int option, uint64_t a2, uint64_t a3, uint64_t a4,
       t.dumpable = a2 == 1;
       return SyscallResult::Value(0);
     case PR_GET_KEEPCAPS:
-      return SyscallResult::Value(t.creds()->keep_caps ? 1 : 0);
-    case PR_SET_KEEPCAPS: {
+      return SyscallResult::Value(t.keep_caps ? 1 : 0);
+    case PR_SET_KEEPCAPS:
       if (a2 > 1) return SyscallResult::Error(Errno{EINVAL});
-      kernel::Credentials c = *t.creds();
-      c.keep_caps = a2 == 1;
-      t.set_creds(std::move(c));
+      t.keep_caps = a2 == 1;
       return SyscallResult::Value(0);
-    }
     case PR_CAPBSET_READ:
       if (a2 > kCapLastCap) return SyscallResult::Error(Errno{EINVAL});
       return SyscallResult::Value((t.creds()->cap_bounding >> a2) & 1);

@@ -33,7 +33,7 @@ kernel::Credentials User(uint32_t uid) {
 
 class ProcessSyscallTest : public ::testing::Test {
  protected:
-  void SetUp() override { Make(kernel::Credentials()); }
+  void SetUp() override { Make(kernel::Credentials::Root()); }
   void Make(kernel::Credentials c, kernel::KernelConfig cfg = {}) {
     kt_ = kernel::MakeKernelAndTask(std::move(c), std::move(cfg));
     t_ = kt_.task;
@@ -302,7 +302,7 @@ TEST_F(ProcessSyscallTest, Rlimits) {
 TEST_F(ProcessSyscallTest, SchedBasics) {
   kernel::KernelConfig cfg;
   cfg.num_cpus = 2;
-  Make(kernel::Credentials(), cfg);
+  Make(kernel::Credentials::Root(), cfg);
   EXPECT_EQ(CallRaw(*t_, __NR_sched_getaffinity, {0, 128, kA}), 8);
   EXPECT_EQ(Get<uint64_t>(kA), 0x3u);
   EXPECT_EQ(CallRaw(*t_, __NR_sched_getaffinity, {0, 4, kA}), -EINVAL);
