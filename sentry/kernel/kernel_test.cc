@@ -5,6 +5,9 @@
 
 #include <sys/wait.h>
 
+#include <atomic>
+#include <thread>
+
 #include "gtest/gtest.h"
 #include "sentry/kernel/testing.h"
 
@@ -526,6 +529,40 @@ TEST(ControlTest, ProcessesSignalAndWaitPid) {
   ASSERT_TRUE(kt.kernel->SignalFromOutside(1, SIGKILL, false, true).ok());
   absl::MutexLock l(kt.kernel->mu());
   EXPECT_TRUE(kt.task->tg().exiting);
+}
+
+}  // namespace
+}  // namespace sentry::kernel
+
+namespace sentry::kernel {
+namespace {
+
+// A VFS-style blocking operation (a pipe read) registered with the task's
+// vfs::Waiter wakes up with EINTR when a signal arrives.
+TEST(BlockingTest, SignalInterruptsVfsWaiter) {
+  auto kt = MakeKernelAndTask();
+  {
+    absl::MutexLock l(kt.kernel->mu());
+    kt.task->tg().handlers->actions[SIGUSR1].handler = 0x1000;
+  }
+  absl::Mutex mu;
+  absl::CondVar cv;
+  std::atomic<bool> registered{false};
+  bool interrupted = false;
+  std::thread reader([&] {
+    vfs::WaiterRegistration reg(kt.task->vfs_waiter(), &mu, &cv);
+    absl::MutexLock l(&mu);
+    registered = true;
+    while (!kt.task->vfs_waiter()->interrupted()) cv.Wait(&mu);
+    interrupted = true;
+  });
+  while (!registered) absl::SleepFor(absl::Milliseconds(1));
+  kt.kernel->SendSignal(nullptr, kt.task, nullptr,
+                        MakeSigInfo(SIGUSR1, SI_USER));
+  reader.join();
+  EXPECT_TRUE(interrupted);
+  kt.task->ClearInterrupt();
+  EXPECT_FALSE(kt.task->vfs_waiter()->interrupted());
 }
 
 }  // namespace

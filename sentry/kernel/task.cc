@@ -96,6 +96,7 @@ void Task::Interrupt() {
     absl::MutexLock l(&block_mu_);
     block_cv_.Signal();
   }
+  vfs_waiter_.Interrupt();
   if (ctx_ != nullptr) ctx_->Interrupt();
 }
 

@@ -8,7 +8,8 @@
 // ProcessGroup, which belongs to a Session.
 //
 // Lock order: Kernel::mu() (the task-tree and signal lock, one per kernel)
-//   -> FutexManager::mu_ -> WaitQueue::mu_ -> Task::block_mu_.
+//   -> FutexManager::mu_ -> WaitQueue::mu_ -> Task::block_mu_
+//   -> vfs::Waiter's mutex (Interrupt) -> the VFS object's registered mutex.
 // Fields marked "kernel mu" are guarded by Kernel::mu(); fields marked
 // "task thread" are touched only by the task's own host thread (or before it
 // starts). Objects are owned by shared_ptr in the Kernel and freed when
@@ -38,6 +39,7 @@
 #include "sentry/kernel/signal.h"
 #include "sentry/kernel/syscall_result.h"
 #include "sentry/kernel/user_memory.h"
+#include "sentry/vfs/waiter.h"
 
 namespace sentry::kernel {
 
@@ -231,7 +233,13 @@ class Task {
   // flag stays up until the run loop has handled pending signals.
   void Interrupt();
   bool interrupted() const { return interrupted_.load(); }
-  void ClearInterrupt() { interrupted_.store(false); }
+  void ClearInterrupt() {
+    interrupted_.store(false);
+    vfs_waiter_.ClearInterrupt();
+  }
+  // The waiter VFS operations (pipes, FIFO opens) block with; Interrupt()
+  // interrupts it too.
+  vfs::Waiter* vfs_waiter() { return &vfs_waiter_; }
   // Set when the task must exit (SIGKILL, group exit, exec by another thread).
   bool killed() const { return killed_.load(); }
   void set_killed() { killed_.store(true); }
@@ -269,6 +277,7 @@ class Task {
   absl::CondVar block_cv_;
   bool notified_ ABSL_GUARDED_BY(block_mu_) = false;
   std::atomic<bool> interrupted_{false};
+  vfs::Waiter vfs_waiter_;
   std::atomic<bool> killed_{false};
   bool exited_ = false;  // kernel mu
 };
