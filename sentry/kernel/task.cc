@@ -97,7 +97,9 @@ void Task::Interrupt() {
     block_cv_.Signal();
   }
   vfs_waiter_.Interrupt();
-  if (ctx_ != nullptr) ctx_->Interrupt();
+  // Callers hold the kernel mu, and Run() clears this pointer under it
+  // before releasing the context, so the context outlives the call.
+  if (platform::Context* c = ctx_for_interrupt_.load()) c->Interrupt();
 }
 
 void Task::ExitThread(int status) {

@@ -182,6 +182,7 @@ class Task {
   // kernel's ContextFactory on the task thread.
   void set_context(std::unique_ptr<platform::Context> c) {
     ctx_ = std::move(c);
+    ctx_for_interrupt_.store(ctx_.get());
   }
 
   CredentialsRef creds() const;
@@ -267,7 +268,9 @@ class Task {
   std::shared_ptr<ThreadGroup> tg_;
   Registers regs_;
   std::shared_ptr<UserMemory> mm_;
-  std::unique_ptr<platform::Context> ctx_;
+  std::unique_ptr<platform::Context> ctx_;  // task thread
+  // What Interrupt() may poke from other threads (set while ctx_ lives).
+  std::atomic<platform::Context*> ctx_for_interrupt_{nullptr};
 
   mutable absl::Mutex creds_mu_;
   CredentialsRef creds_ ABSL_GUARDED_BY(creds_mu_);

@@ -144,7 +144,14 @@ void Task::Run() {
       ctx_ = std::move(*c);
     }
   }
-  while (!killed()) {
+  {
+    absl::MutexLock l(k.mu());
+    ctx_for_interrupt_.store(ctx_.get());
+  }
+  // A signal that arrived before the context existed must still stop the
+  // first Switch.
+  if (interrupted() && ctx_ != nullptr) ctx_->Interrupt();
+  while (!killed() && ctx_ != nullptr) {
     int64_t t0 = NowNs();
     StopReason stop = ctx_->Switch(*mm_->address_space(), regs_);
     int64_t t1 = NowNs();
@@ -208,6 +215,10 @@ out:
                           : exit_request.value_or(KilledStatus(SIGKILL, false));
   }
   ExitThread(status);
+  {
+    absl::MutexLock l(k.mu());
+    ctx_for_interrupt_.store(nullptr);
+  }
   ctx_.reset();  // platform contexts are released on their own thread
 }
 
