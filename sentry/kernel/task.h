@@ -130,6 +130,10 @@ class ThreadGroup {
   std::shared_ptr<ProcessGroup> pgrp;
   int exit_signal = SIGCHLD;  // sent to the parent on exit (clone low byte)
 
+  // The program image as of the last exec (procfs cmdline/environ/exe).
+  std::vector<std::string> argv, envp;
+  std::string exe;
+
   bool exiting = false;  // group exit started (exit_group or fatal signal)
   bool zombie = false;   // every task exited; waiting to be reaped
   int exit_status = 0;   // wait status once exiting

@@ -5,6 +5,7 @@
 
 #include "base/logging.h"
 #include "sentry/kernel/kernel.h"
+#include "sentry/kernel/proc_provider.h"
 #include "sentry/kernel/sigframe.h"
 
 namespace sentry::kernel {
@@ -132,6 +133,7 @@ bool Task::HandleSignals(const SyscallResult* r) {
 
 void Task::Run() {
   Kernel& k = *kernel_;
+  SetCurrentTask(this);
   if (ctx_ == nullptr) {
     ContextFactory f = k.context_factory();
     absl::StatusOr<std::unique_ptr<platform::Context>> c =
