@@ -33,7 +33,8 @@ bool ParseOctal(absl::string_view s, uint32_t* out) {
 
 ErrnoOr<DevptsOptions> ParseDevptsOptions(absl::string_view options) {
   DevptsOptions o;
-  for (absl::string_view opt : absl::StrSplit(options, ',', absl::SkipEmpty())) {
+  for (absl::string_view opt :
+       absl::StrSplit(options, ',', absl::SkipEmpty())) {
     std::pair<absl::string_view, absl::string_view> kv =
         absl::StrSplit(opt, absl::MaxSplits('=', 1));
     const absl::string_view key = kv.first, val = kv.second;
@@ -81,7 +82,8 @@ class DevptsRoot final : public vfs::SimpleInode {
     return std::shared_ptr<vfs::Inode>(it->second);
   }
 
-  ErrnoStatus IterateDir(uint64_t cookie, const vfs::DirEmitter& emit) override {
+  ErrnoStatus IterateDir(uint64_t cookie,
+                         const vfs::DirEmitter& emit) override {
     if (cookie <= vfs::kFirstDirCookie) {
       if (!emit({"ptmx", kPtmxIno, DT_CHR, vfs::kFirstDirCookie + 1})) {
         return OkErrno();
@@ -159,9 +161,9 @@ Devpts::~Devpts() {
 std::shared_ptr<vfs::Inode> Devpts::Root() { return root_; }
 
 std::string Devpts::Options() const {
-  std::string s = absl::StrCat("mode=", absl::Dec(opts_.mode, absl::kZeroPad3),
-                               ",ptmxmode=", absl::Dec(opts_.ptmxmode,
-                                                       absl::kZeroPad3));
+  std::string s =
+      absl::StrCat("mode=", absl::Dec(opts_.mode, absl::kZeroPad3),
+                   ",ptmxmode=", absl::Dec(opts_.ptmxmode, absl::kZeroPad3));
   if (opts_.gid) absl::StrAppend(&s, ",gid=", *opts_.gid);
   return s;
 }
@@ -219,8 +221,8 @@ ErrnoOr<std::unique_ptr<TtyFile>> Devpts::OpenMaster(int flags,
         return std::unique_ptr<vfs::FileImpl>(std::move(f));
       });
   root_->AddNode(index, std::make_shared<vfs::SimpleInode>(
-                            dev_, kFirstPtsIno + index,
-                            S_IFCHR | opts_.mode, uid, gid, pts_rdev(index)));
+                            dev_, kFirstPtsIno + index, S_IFCHR | opts_.mode,
+                            uid, gid, pts_rdev(index)));
   (void)flags;
   return std::make_unique<TtyFile>(pty, /*master=*/true, [weak, index] {
     if (auto self = weak.lock()) self->RemoveNode(index);
@@ -229,8 +231,7 @@ ErrnoOr<std::unique_ptr<TtyFile>> Devpts::OpenMaster(int flags,
 
 void Devpts::RemoveNode(uint32_t index) { root_->RemoveNode(index); }
 
-ErrnoOr<std::unique_ptr<TtyFile>> Devpts::OpenReplica(uint32_t index,
-                                                      int flags,
+ErrnoOr<std::unique_ptr<TtyFile>> Devpts::OpenReplica(uint32_t index, int flags,
                                                       TtyCaller* caller) {
   std::shared_ptr<Pty> pty = Get(index);
   if (!pty) return Errno{EIO};
@@ -248,16 +249,16 @@ ErrnoOr<std::shared_ptr<Devpts>> DevptsRegistry::NewInstance(
   ids_[id] = true;
   auto fs = std::make_shared<Devpts>(shared_from_this(), id, opts);
   std::weak_ptr<Devpts> weak = fs;
-  vfs_->RegisterDevice(
-      S_IFCHR, kPtmxMajor, kPtmxMinor | (id << 12),
-      [weak](const vfs::OpenRequest& req)
-          -> ErrnoOr<std::unique_ptr<vfs::FileImpl>> {
-        auto self = weak.lock();
-        if (!self) return Errno{ENXIO};
-        ASSIGN_OR_RETURN_ERRNO(
-            auto f, self->OpenMaster(req.flags, self->CurrentTask()));
-        return std::unique_ptr<vfs::FileImpl>(std::move(f));
-      });
+  vfs_->RegisterDevice(S_IFCHR, kPtmxMajor, kPtmxMinor | (id << 12),
+                       [weak](const vfs::OpenRequest& req)
+                           -> ErrnoOr<std::unique_ptr<vfs::FileImpl>> {
+                         auto self = weak.lock();
+                         if (!self) return Errno{ENXIO};
+                         ASSIGN_OR_RETURN_ERRNO(
+                             auto f,
+                             self->OpenMaster(req.flags, self->CurrentTask()));
+                         return std::unique_ptr<vfs::FileImpl>(std::move(f));
+                       });
   return fs;
 }
 
@@ -289,23 +290,22 @@ std::shared_ptr<DevptsRegistry> RegisterDevpts(
       [reg](vfs::VirtualFilesystem&, absl::string_view,
             absl::string_view options)
           -> ErrnoOr<std::shared_ptr<vfs::Filesystem>> {
-        ASSIGN_OR_RETURN_ERRNO(DevptsOptions opts,
-                               ParseDevptsOptions(options));
+        ASSIGN_OR_RETURN_ERRNO(DevptsOptions opts, ParseDevptsOptions(options));
         ASSIGN_OR_RETURN_ERRNO(std::shared_ptr<Devpts> fs, reg->Mount(opts));
         return std::shared_ptr<vfs::Filesystem>(std::move(fs));
       });
   // 5:2 before any mount opens the default instance, created on demand.
-  vfs.RegisterDevice(S_IFCHR, kPtmxMajor, kPtmxMinor,
-                     [weak = std::weak_ptr<DevptsRegistry>(reg)](
-                         const vfs::OpenRequest& req)
-                         -> ErrnoOr<std::unique_ptr<vfs::FileImpl>> {
-                       auto r = weak.lock();
-                       if (!r) return Errno{ENXIO};
-                       ASSIGN_OR_RETURN_ERRNO(auto fs, r->Default());
-                       ASSIGN_OR_RETURN_ERRNO(
-                           auto f, fs->OpenMaster(req.flags, r->CurrentTask()));
-                       return std::unique_ptr<vfs::FileImpl>(std::move(f));
-                     });
+  vfs.RegisterDevice(
+      S_IFCHR, kPtmxMajor, kPtmxMinor,
+      [weak = std::weak_ptr<DevptsRegistry>(reg)](const vfs::OpenRequest& req)
+          -> ErrnoOr<std::unique_ptr<vfs::FileImpl>> {
+        auto r = weak.lock();
+        if (!r) return Errno{ENXIO};
+        ASSIGN_OR_RETURN_ERRNO(auto fs, r->Default());
+        ASSIGN_OR_RETURN_ERRNO(auto f,
+                               fs->OpenMaster(req.flags, r->CurrentTask()));
+        return std::unique_ptr<vfs::FileImpl>(std::move(f));
+      });
   vfs.RegisterDevice(
       S_IFCHR, kPtmxMajor, kTtyMinor,
       [weak = std::weak_ptr<DevptsRegistry>(reg)](const vfs::OpenRequest& req)

@@ -116,8 +116,7 @@ class Devpts final : public vfs::Filesystem,
 // hooks, and the device registrations. Created by RegisterDevpts.
 class DevptsRegistry : public std::enable_shared_from_this<DevptsRegistry> {
  public:
-  DevptsRegistry(vfs::VirtualFilesystem* vfs,
-                 std::shared_ptr<TtyKernel> kernel)
+  DevptsRegistry(vfs::VirtualFilesystem* vfs, std::shared_ptr<TtyKernel> kernel)
       : vfs_(vfs), kernel_(std::move(kernel)) {}
 
   // A devpts mount with these options.
@@ -125,7 +124,9 @@ class DevptsRegistry : public std::enable_shared_from_this<DevptsRegistry> {
   // The default instance (created on first use).
   ErrnoOr<std::shared_ptr<Devpts>> Default();
   // The task doing the current open, if the kernel says.
-  TtyCaller* CurrentTask() { return kernel_ ? kernel_->CurrentTask() : nullptr; }
+  TtyCaller* CurrentTask() {
+    return kernel_ ? kernel_->CurrentTask() : nullptr;
+  }
 
   vfs::VirtualFilesystem* vfs() const { return vfs_; }
   const std::shared_ptr<TtyKernel>& kernel() const { return kernel_; }

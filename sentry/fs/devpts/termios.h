@@ -62,17 +62,14 @@ enum : int {
 };
 
 // Flag bits (identical in the kernel ABI and glibc on x86-64).
-inline constexpr uint32_t kIGNCR = 0000200, kICRNL = 0000400,
-                          kINLCR = 0000100, kISTRIP = 0000040,
-                          kIXON = 0002000, kIUTF8 = 0040000;
-inline constexpr uint32_t kOPOST = 0000001, kONLCR = 0000004,
-                          kOCRNL = 0000010, kONLRET = 0000040;
-inline constexpr uint32_t kB38400 = 0000017, kCS8 = 0000060,
-                          kCREAD = 0000200, kHUPCL = 0002000,
-                          kCBAUD = 0010017;
-inline constexpr uint32_t kISIG = 0000001, kICANON = 0000002,
-                          kECHO = 0000010, kECHOE = 0000020,
-                          kECHOK = 0000040, kECHONL = 0000100,
+inline constexpr uint32_t kIGNCR = 0000200, kICRNL = 0000400, kINLCR = 0000100,
+                          kISTRIP = 0000040, kIXON = 0002000, kIUTF8 = 0040000;
+inline constexpr uint32_t kOPOST = 0000001, kONLCR = 0000004, kOCRNL = 0000010,
+                          kONLRET = 0000040;
+inline constexpr uint32_t kB38400 = 0000017, kCS8 = 0000060, kCREAD = 0000200,
+                          kHUPCL = 0002000, kCBAUD = 0010017;
+inline constexpr uint32_t kISIG = 0000001, kICANON = 0000002, kECHO = 0000010,
+                          kECHOE = 0000020, kECHOK = 0000040, kECHONL = 0000100,
                           kNOFLSH = 0000200, kTOSTOP = 0000400,
                           kECHOCTL = 0001000, kECHOKE = 0004000,
                           kIEXTEN = 0100000;
@@ -83,24 +80,24 @@ inline KernelTermios DefaultTermios() {
   t.c_iflag = kICRNL | kIXON;
   t.c_oflag = kOPOST | kONLCR;
   t.c_cflag = kB38400 | kCS8 | kCREAD | kHUPCL;
-  t.c_lflag = kISIG | kICANON | kECHO | kECHOE | kECHOK | kECHOCTL | kECHOKE |
-              kIEXTEN;
-  const uint8_t cc[kNccs] = {3, 034, 0177, 025, 4,   0, 1, 0, 021, 023,
-                             032, 0, 022, 017, 027, 026, 0, 0, 0};
+  t.c_lflag =
+      kISIG | kICANON | kECHO | kECHOE | kECHOK | kECHOCTL | kECHOKE | kIEXTEN;
+  const uint8_t cc[kNccs] = {3,   034, 0177, 025, 4,   0,   1, 0, 021, 023,
+                             032, 0,   022,  017, 027, 026, 0, 0, 0};
   for (int i = 0; i < kNccs; ++i) t.c_cc[i] = cc[i];
   return t;
 }
 
 // ioctl numbers (x86-64).
-inline constexpr uint32_t kTCGETS = 0x5401, kTCSETS = 0x5402,
-                          kTCSETSW = 0x5403, kTCSETSF = 0x5404,
-                          kTCFLSH = 0x540B, kTIOCEXCL = 0x540C,
-                          kTIOCNXCL = 0x540D, kTIOCSCTTY = 0x540E,
-                          kTIOCGPGRP = 0x540F, kTIOCSPGRP = 0x5410,
-                          kTIOCOUTQ = 0x5411, kTIOCGWINSZ = 0x5413,
-                          kTIOCSWINSZ = 0x5414, kFIONREAD = 0x541B,
-                          kTIOCNOTTY = 0x5422, kTIOCGSID = 0x5429,
-                          kTIOCGEXCL = 0x80045440, kTIOCGPTPEER = 0x5441;
+inline constexpr uint32_t kTCGETS = 0x5401, kTCSETS = 0x5402, kTCSETSW = 0x5403,
+                          kTCSETSF = 0x5404, kTCFLSH = 0x540B,
+                          kTIOCEXCL = 0x540C, kTIOCNXCL = 0x540D,
+                          kTIOCSCTTY = 0x540E, kTIOCGPGRP = 0x540F,
+                          kTIOCSPGRP = 0x5410, kTIOCOUTQ = 0x5411,
+                          kTIOCGWINSZ = 0x5413, kTIOCSWINSZ = 0x5414,
+                          kFIONREAD = 0x541B, kTIOCNOTTY = 0x5422,
+                          kTIOCGSID = 0x5429, kTIOCGEXCL = 0x80045440,
+                          kTIOCGPTPEER = 0x5441;
 inline constexpr uint32_t kTCGETS2 = _IOR('T', 0x2A, KernelTermios2),
                           kTCSETS2 = _IOW('T', 0x2B, KernelTermios2),
                           kTCSETSW2 = _IOW('T', 0x2C, KernelTermios2),

@@ -20,9 +20,9 @@ bool IsCtl(uint8_t c) { return c < 0x20 || c == 0x7f; }
 ErrnoOr<size_t> Drain(std::string& q, size_t max, vfs::IoDst& dst, size_t at) {
   size_t n = std::min({q.size(), max, dst.size() - at});
   if (n == 0) return size_t{0};
-  auto c = dst.CopyOut(
-      at, std::span<const std::byte>(
-              reinterpret_cast<const std::byte*>(q.data()), n));
+  auto c =
+      dst.CopyOut(at, std::span<const std::byte>(
+                          reinterpret_cast<const std::byte*>(q.data()), n));
   if (!c.ok()) return c.error();
   q.erase(0, *c);
   return *c;
@@ -38,9 +38,9 @@ ErrnoOr<T> CopyInValue(TtyCaller& caller, uint64_t addr) {
 
 template <typename T>
 ErrnoStatus CopyOutValue(TtyCaller& caller, uint64_t addr, const T& v) {
-  return caller.CopyOut(addr, std::span<const std::byte>(
-                                  reinterpret_cast<const std::byte*>(&v),
-                                  sizeof(v)));
+  return caller.CopyOut(
+      addr, std::span<const std::byte>(reinterpret_cast<const std::byte*>(&v),
+                                       sizeof(v)));
 }
 
 }  // namespace
@@ -110,8 +110,10 @@ void Pty::ReceiveByte(uint8_t c, Signals* sigs) {
   }
 
   if (l & kISIG) {
-    int sig = is(kVINTR) ? SIGINT : is(kVQUIT) ? SIGQUIT : is(kVSUSP) ? SIGTSTP
-                                                                       : 0;
+    int sig = is(kVINTR)   ? SIGINT
+              : is(kVQUIT) ? SIGQUIT
+              : is(kVSUSP) ? SIGTSTP
+                           : 0;
     if (sig) {
       if (!(l & kNOFLSH)) {
         FlushInput();
@@ -345,8 +347,7 @@ void Pty::ReplicaClosed() {
   cv_.SignalAll();
 }
 
-ErrnoOr<size_t> Pty::ReplicaRead(vfs::IoDst& dst,
-                                 const vfs::IoOptions& opts) {
+ErrnoOr<size_t> Pty::ReplicaRead(vfs::IoDst& dst, const vfs::IoOptions& opts) {
   if (dst.size() == 0) return size_t{0};
   vfs::WaiterRegistration reg(opts.waiter, &mu_, &cv_);
   absl::MutexLock l(&mu_);
@@ -398,8 +399,7 @@ ErrnoOr<size_t> Pty::ReplicaRead(vfs::IoDst& dst,
   }
 }
 
-ErrnoOr<size_t> Pty::ReplicaWrite(vfs::IoSrc& src,
-                                  const vfs::IoOptions& opts) {
+ErrnoOr<size_t> Pty::ReplicaWrite(vfs::IoSrc& src, const vfs::IoOptions& opts) {
   const size_t total = src.size();
   vfs::WaiterRegistration reg(opts.waiter, &mu_, &cv_);
   absl::MutexLock l(&mu_);

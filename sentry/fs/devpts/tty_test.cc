@@ -22,8 +22,8 @@ std::string Read(TtyFile& f, size_t max = 4096, bool nonblock = true,
                  vfs::Waiter* waiter = nullptr) {
   std::string buf(max, '\0');
   vfs::SpanDst dst(buf.data(), buf.size());
-  auto n = f.Read(dst, 0, vfs::IoOptions{.nonblock = nonblock,
-                                         .waiter = waiter});
+  auto n =
+      f.Read(dst, 0, vfs::IoOptions{.nonblock = nonblock, .waiter = waiter});
   if (!n.ok()) return "E" + std::to_string(ToInt(n.error()));
   buf.resize(*n);
   return buf;
@@ -120,7 +120,10 @@ TEST_F(TtyTest, EchoGoesBackToMasterWithOnlcr) {
 
 // Byte sequences checked against Linux (posix_openpt on the host).
 TEST_F(TtyTest, EraseKillWerase) {
-  ASSERT_TRUE(Write(*master_, "ab\x7f" "c\n").ok());
+  ASSERT_TRUE(Write(*master_,
+                    "ab\x7f"
+                    "c\n")
+                  .ok());
   EXPECT_EQ(Read(*replica_), "ac\n");
   EXPECT_EQ(Read(*master_), "ab\b \bc\r\n");
   ASSERT_TRUE(Write(*master_, "xy\x15z\n").ok());
@@ -197,8 +200,7 @@ TEST_F(TtyTest, NonCanonicalVmin) {
   t.c_cc[kVMIN] = 3;
   SetTermios(t);
   std::string got;
-  std::thread reader(
-      [&] { got = Read(*replica_, 10, /*nonblock=*/false); });
+  std::thread reader([&] { got = Read(*replica_, 10, /*nonblock=*/false); });
   ASSERT_TRUE(Write(*master_, "a").ok());
   ASSERT_TRUE(Write(*master_, "bc").ok());
   reader.join();
@@ -251,9 +253,9 @@ TEST_F(TtyTest, WindowSizeAndSigwinch) {
   Winsize got{};
   ASSERT_TRUE(caller_.Ioctl(*replica_, kTIOCGWINSZ, &got).ok());
   EXPECT_EQ(got, ws);
-  EXPECT_EQ(ToInt(caller_.Ioctl(*replica_, kTIOCGWINSZ, (Winsize*)nullptr)
-                      .error()),
-            EFAULT);
+  EXPECT_EQ(
+      ToInt(caller_.Ioctl(*replica_, kTIOCGWINSZ, (Winsize*)nullptr).error()),
+      EFAULT);
 }
 
 TEST_F(TtyTest, MasterCloseHangsUpReplica) {
@@ -268,8 +270,7 @@ TEST_F(TtyTest, MasterCloseHangsUpReplica) {
   EXPECT_EQ(replica_->Readiness(POLLIN | POLLOUT),
             uint32_t{POLLIN | POLLOUT | POLLERR | POLLHUP});
   EXPECT_EQ(kernel_->hangups(), std::vector<int32_t>{10});
-  EXPECT_EQ(ToInt(pty_->OpenReplica(O_RDWR | O_NOCTTY, nullptr).error()),
-            EIO);
+  EXPECT_EQ(ToInt(pty_->OpenReplica(O_RDWR | O_NOCTTY, nullptr).error()), EIO);
 }
 
 TEST_F(TtyTest, ReplicaCloseGivesMasterEio) {
@@ -318,16 +319,14 @@ TEST_F(TtyTest, NonBlockingAndInterruptedReads) {
   EXPECT_EQ(Read(*master_), Err(EAGAIN));
   vfs::Waiter waiter;
   std::string got;
-  std::thread reader([&] {
-    got = Read(*replica_, 10, /*nonblock=*/false, &waiter);
-  });
+  std::thread reader(
+      [&] { got = Read(*replica_, 10, /*nonblock=*/false, &waiter); });
   waiter.Interrupt();
   reader.join();
   EXPECT_EQ(got, Err(EINTR));
   waiter.ClearInterrupt();
-  std::thread mreader([&] {
-    got = Read(*master_, 10, /*nonblock=*/false, &waiter);
-  });
+  std::thread mreader(
+      [&] { got = Read(*master_, 10, /*nonblock=*/false, &waiter); });
   waiter.Interrupt();
   mreader.join();
   EXPECT_EQ(got, Err(EINTR));
