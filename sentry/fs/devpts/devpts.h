@@ -142,7 +142,6 @@ class DevptsRegistry : public std::enable_shared_from_this<DevptsRegistry> {
   absl::Mutex mu_;
   std::shared_ptr<Devpts> default_ ABSL_GUARDED_BY(mu_);
   std::map<uint32_t, bool> ids_ ABSL_GUARDED_BY(mu_);  // ids in use
-  bool devices_registered_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 // Registers the "devpts" file system type and the devices ptmx (5:2) and

@@ -96,7 +96,7 @@ void Pty::FlushInput() {
 }
 
 void Pty::ReceiveByte(uint8_t c, Signals* sigs) {
-  const KernelTermios& t = termios_;
+  const KernelTermios t = termios_;  // a copy: the lambda below reads it
   const uint32_t l = t.c_lflag;
   const bool echo = (l & kECHO) != 0;
   auto is = [&](int idx) { return t.c_cc[idx] != 0 && c == t.c_cc[idx]; };
