@@ -684,6 +684,13 @@ TtyFile::~TtyFile() {
   if (on_close_) on_close_();
 }
 
+ErrnoOr<std::unique_ptr<TtyFile>> TtyFile::OpenPeer(int flags,
+                                                    TtyCaller* caller) {
+  if (!master_) return Errno{ENOTTY};
+  RETURN_IF_ERRNO(pty_->OpenReplica(flags, caller));
+  return std::make_unique<TtyFile>(pty_, /*master=*/false);
+}
+
 ErrnoOr<size_t> TtyFile::Read(vfs::IoDst& dst, int64_t,
                               const vfs::IoOptions& opts) {
   return master_ ? pty_->MasterRead(dst, opts) : pty_->ReplicaRead(dst, opts);

@@ -207,6 +207,11 @@ class TtyFile final : public vfs::FileImpl {
     return pty_->Ioctl(master_, cmd, arg, caller);
   }
 
+  // TIOCGPTPEER: opens this master's replica without a path walk (ENOTTY
+  // on a replica; EIO while locked). The kernel wraps the result in a
+  // FileDescription located at pts/N (the ioctl returns the new fd).
+  ErrnoOr<std::unique_ptr<TtyFile>> OpenPeer(int flags, TtyCaller* caller);
+
   bool master() const { return master_; }
   const std::shared_ptr<Pty>& pty() const { return pty_; }
 

@@ -440,6 +440,21 @@ TEST_F(TtyTest, OpenWithoutNocttyAcquiresControllingTerminal) {
   pty_->ReplicaClosed();
 }
 
+TEST(TtyPeerTest, OpenPeer) {
+  auto pty = std::make_shared<Pty>(0, nullptr);
+  TtyFile master(pty, true);
+  EXPECT_EQ(ToInt(master.OpenPeer(O_RDWR, nullptr).error()), EIO);  // locked
+  FakeCaller caller(1, 1, 1);
+  int32_t v = 0;
+  ASSERT_TRUE(caller.Ioctl(master, kTIOCSPTLCK, &v).ok());
+  auto peer = master.OpenPeer(O_RDWR | O_NOCTTY, nullptr);
+  ASSERT_TRUE(peer.ok());
+  EXPECT_FALSE((*peer)->master());
+  EXPECT_EQ(ToInt((*peer)->OpenPeer(O_RDWR, nullptr).error()), ENOTTY);
+  ASSERT_TRUE(Write(**peer, "p").ok());
+  EXPECT_EQ(Read(master), "p");
+}
+
 TEST_F(TtyTest, CanonicalLineLimit) {
   KernelTermios t = Termios();
   t.c_lflag &= ~kECHO;
