@@ -137,7 +137,7 @@ void Pty::ReceiveByte(uint8_t c, Signals* sigs) {
       return;
     }
     if (is(kVKILL)) {
-      if (echo && (l & kECHOE) && (l & kECHOKE)) {
+      if (echo && (l & kECHOE) && (l & kECHOK) && (l & kECHOKE)) {
         while (!edit_.empty()) EraseOne(true);
       } else {
         edit_.clear();
