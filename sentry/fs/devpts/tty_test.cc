@@ -440,6 +440,35 @@ TEST_F(TtyTest, OpenWithoutNocttyAcquiresControllingTerminal) {
   pty_->ReplicaClosed();
 }
 
+TEST_F(TtyTest, HangupWakesBlockedReader) {
+  std::string got = "unset";
+  std::thread reader([&] { got = Read(*replica_, 10, /*nonblock=*/false); });
+  master_.reset();
+  reader.join();
+  EXPECT_EQ(got, "");
+}
+
+TEST_F(TtyTest, FullInputQueueBlocksMasterWriter) {
+  KernelTermios t = Termios();
+  t.c_lflag &= ~(kICANON | kECHO);
+  SetTermios(t);
+  std::string big(kQueueCapacity, 'a');
+  EXPECT_EQ(*Write(*master_, big), kQueueCapacity);
+  EXPECT_EQ(ToInt(Write(*master_, "b").error()), EAGAIN);
+  EXPECT_EQ(master_->Readiness(POLLOUT), 0u);
+  ErrnoOr<size_t> wrote = Errno{EINVAL};
+  std::thread writer([&] {
+    vfs::SpanSrc src("b", 1);
+    int64_t end;
+    wrote = master_->Write(src, 0, vfs::IoOptions{}, &end);
+  });
+  EXPECT_EQ(Read(*replica_, 4096).size(), 4096u);
+  writer.join();
+  ASSERT_TRUE(wrote.ok());
+  EXPECT_EQ(*wrote, 1u);
+  EXPECT_EQ(master_->Readiness(POLLOUT), uint32_t{POLLOUT});
+}
+
 TEST(TtyPeerTest, OpenPeer) {
   auto pty = std::make_shared<Pty>(0, nullptr);
   TtyFile master(pty, true);
