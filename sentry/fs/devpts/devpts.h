@@ -28,8 +28,9 @@
 // /dev/tty (5:0) opens the replica of the caller's controlling terminal
 // (TtyKernel::CurrentTask), or fails with ENXIO, as Linux.
 //
-// Locking: Devpts::mu_ is taken before Pty::mu_ never (no nesting); hooks
-// are called without it.
+// Locking: DevptsRegistry::mu_, Devpts::mu_ and DevptsRoot's mutex are
+// leaves, never held together nor with Pty::mu_; hooks are called without
+// any of them.
 #ifndef SENTRY_FS_DEVPTS_DEVPTS_H_
 #define SENTRY_FS_DEVPTS_DEVPTS_H_
 
