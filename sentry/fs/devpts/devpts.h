@@ -28,9 +28,10 @@
 // /dev/tty (5:0) opens the replica of the caller's controlling terminal
 // (TtyKernel::CurrentTask), or fails with ENXIO, as Linux.
 //
-// Locking: DevptsRegistry::mu_, Devpts::mu_ and DevptsRoot's mutex are
-// leaves, never held together nor with Pty::mu_; hooks are called without
-// any of them.
+// Locking: DevptsRegistry::mu_ -> the VFS's device registry lock (a new
+// instance registers its ptmx number). Devpts::mu_ and DevptsRoot's mutex
+// are leaves, never held with each other nor with Pty::mu_. Hooks are called
+// without any of them.
 #ifndef SENTRY_FS_DEVPTS_DEVPTS_H_
 #define SENTRY_FS_DEVPTS_DEVPTS_H_
 
