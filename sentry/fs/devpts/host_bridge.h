@@ -9,8 +9,8 @@
 // closed) stops both. Destruction stops and joins the threads, closes the
 // sentry master (a hangup: SIGHUP to the session) and the host descriptor.
 //
-// Locking: mu_ guards nothing shared with the Pty; threads use their own
-// vfs::Waiter, interrupted by Stop.
+// Threads: each direction has its own vfs::Waiter, interrupted by Stop (with
+// the eventfd for the host poll). No lock of its own; the Pty locks itself.
 #ifndef SENTRY_FS_DEVPTS_HOST_BRIDGE_H_
 #define SENTRY_FS_DEVPTS_HOST_BRIDGE_H_
 
