@@ -110,21 +110,14 @@ ErrnoOr<std::shared_ptr<vfs::Filesystem>> NewDevfs() {
   return std::shared_ptr<vfs::Filesystem>(fs);
 }
 
-ErrnoOr<std::shared_ptr<vfs::Filesystem>> NewDevpts() {
-  auto fs = std::make_shared<tmpfs::Tmpfs>(tmpfs::TmpfsOptions{.mode = 0755});
-  RETURN_IF_ERRNO(Node(*fs->Root(), "ptmx", S_IFCHR | 0666, makedev(5, 2)));
-  return std::shared_ptr<vfs::Filesystem>(fs);
-}
-
-void RegisterDevfs(vfs::VirtualFilesystem& vfs) {
+void RegisterDevfs(vfs::VirtualFilesystem& vfs,
+                   std::shared_ptr<devpts::TtyKernel> tty_kernel) {
   RegisterDevices(vfs);
   vfs.RegisterFilesystemType("devfs",
                              [](vfs::VirtualFilesystem&, absl::string_view,
                                 absl::string_view) { return NewDevfs(); });
-  // devpts options (newinstance, ptmxmode, mode, gid) are accepted.
-  vfs.RegisterFilesystemType("devpts",
-                             [](vfs::VirtualFilesystem&, absl::string_view,
-                                absl::string_view) { return NewDevpts(); });
+  // Replaces the ENXIO tty (5:0) and ptmx (5:2) above.
+  devpts::RegisterDevpts(vfs, std::move(tty_kernel));
 }
 
 }  // namespace sentry::fs::devfs

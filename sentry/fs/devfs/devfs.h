@@ -6,12 +6,12 @@
 // tmpfs, a bind of /dev/null). What exists:
 //   null (1:3), zero (1:5), full (1:7; writes fail with ENOSPC),
 //   random (1:8) and urandom (1:9) (bytes from the host's getrandom),
-//   tty (5:0): ENXIO on open (no controlling terminal yet; the kernel will
-//     provide one with job control),
+//   tty (5:0): the caller's controlling terminal (devpts, through the
+//     kernel's TtyKernel hook; ENXIO without one, as Linux),
 //   console (5:1): a sink like null until the kernel connects it to the
 //     container's stdio,
-//   ptmx -> pts/ptmx, pts/ (devpts, see NewDevpts): the ptmx node (5:2)
-//     opens with ENXIO until pseudo-terminals are implemented,
+//   ptmx -> pts/ptmx, pts/ (devpts: sentry/fs/devpts; a ptmx character
+//     node 5:2 elsewhere opens the default devpts instance),
 //   shm/ (a tmpfs mode 1777, mounted by the spec or MakeDevShm),
 //   fd -> /proc/self/fd, stdin/stdout/stderr -> /proc/self/fd/0..2,
 //   core -> /proc/kcore is not created (Docker does not either).
@@ -21,6 +21,7 @@
 #include <memory>
 
 #include "sentry/base/errno.h"
+#include "sentry/fs/devpts/devpts.h"
 #include "sentry/vfs/vfs.h"
 
 namespace sentry::fs::devfs {
@@ -31,11 +32,12 @@ void RegisterDevices(vfs::VirtualFilesystem& vfs);
 // A populated /dev (a tmpfs). Registers "devtmpfs"-like type "devfs" and
 // "devpts" with the VFS when called through RegisterDevfs.
 ErrnoOr<std::shared_ptr<vfs::Filesystem>> NewDevfs();
-// A devpts instance: a directory holding ptmx (5:2, mode 0666).
-ErrnoOr<std::shared_ptr<vfs::Filesystem>> NewDevpts();
 
 // Registers devices plus the "devfs" and "devpts" file system types.
-void RegisterDevfs(vfs::VirtualFilesystem& vfs);
+// `tty_kernel` (may be null) receives terminal signals and tells /dev/tty
+// the caller's controlling terminal.
+void RegisterDevfs(vfs::VirtualFilesystem& vfs,
+                   std::shared_ptr<devpts::TtyKernel> tty_kernel = nullptr);
 
 }  // namespace sentry::fs::devfs
 
