@@ -111,7 +111,7 @@ TEST_F(SpecMountsTest, DockerDefaultsMaskedAndReadonlyPaths) {
   std::string mounts = *GetFile(vfs_, ctx_, "/proc/mounts");
   EXPECT_TRUE(
       absl::StrContains(mounts, "proc /proc proc rw,nosuid,nodev,noexec"));
-  EXPECT_TRUE(absl::StrContains(mounts, "devpts /dev/pts tmpfs"));
+  EXPECT_TRUE(absl::StrContains(mounts, "devpts /dev/pts devpts"));
   EXPECT_TRUE(absl::StrContains(mounts, "/host/data /data tmpfs ro,"));
   EXPECT_OK(vfs_.GetStat(ctx_, P("/dev/null"), true));  // /dev is devfs
   EXPECT_OK(vfs_.GetStat(ctx_, P("/dev/pts/ptmx"), true));
