@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <climits>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -32,10 +33,19 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::StartsWith;
 
+// The binary under test, as an absolute path: children chdir before exec,
+// and Bazel passes a path relative to the test's runfiles directory.
 std::string Binary() {
-  const char* env = std::getenv("RUNSC_BINARY");
-  if (env != nullptr && env[0] != '\0') return env;
-  return RUNSC_BINARY_PATH;
+  static const std::string path = [] {
+    const char* env = std::getenv("RUNSC_BINARY");
+    std::string p =
+        (env != nullptr && env[0] != '\0') ? env : RUNSC_BINARY_PATH;
+    char resolved[PATH_MAX];
+    if (::realpath(p.c_str(), resolved) != nullptr)
+      return std::string(resolved);
+    return p;  // Left as given: the exec failure then names it.
+  }();
+  return path;
 }
 
 std::string ReadFile(const std::string& path) {
@@ -85,6 +95,7 @@ class RunscE2eTest : public ::testing::Test {
     std::string err_path = dir_ + "/stderr";
     std::string in_path = dir_ + "/stdin";
     WriteFile(in_path, stdin_text);
+    std::string bin = Binary();  // Before the child's chdir.
     pid_t pid = ::fork();
     if (pid == 0) {
       int in = ::open(in_path.c_str(), O_RDONLY);
@@ -95,7 +106,6 @@ class RunscE2eTest : public ::testing::Test {
       ::dup2(out, 1);
       ::dup2(err, 2);
       if (::chdir(dir_.c_str()) != 0) ::_exit(126);
-      std::string bin = Binary();
       std::vector<char*> argv;
       argv.push_back(bin.data());
       std::vector<std::string> copy = args;
