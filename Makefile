@@ -6,6 +6,9 @@ PREFIX ?= /usr/local
 GENERATOR ?= Ninja
 CTEST_ARGS ?= --output-on-failure -j2
 DEMO_DIR ?= $(BUILD_DIR)/demo
+# ccache keys on paths relative to the checkout, so clones elsewhere (CI's
+# fresh clone) reuse earlier compilations.
+export CCACHE_BASEDIR := $(CURDIR)
 
 .PHONY: all deps build test demo bench install uninstall asan bazel format tidy clean
 
