@@ -1,0 +1,88 @@
+// Open file descriptions (Linux's struct file).
+//
+// A FileDescription is shared (shared_ptr) by every descriptor that refers to
+// it (dup, fork, SCM_RIGHTS) and holds the file offset, the status flags and
+// the file's FileImpl. The offset is protected by pos_mu_, held across a
+// whole read/write/lseek/getdents of a seekable file, as Linux's f_pos_lock;
+// non-seekable files (pipes) are read without it, so a blocked reader does
+// not block lseek or a writer. Lock order: pos_mu_ -> FileImpl/inode locks.
+#ifndef SENTRY_VFS_FILE_H_
+#define SENTRY_VFS_FILE_H_
+
+#include <fcntl.h>
+
+#include <atomic>
+#include <memory>
+
+#include "absl/synchronization/mutex.h"
+#include "sentry/base/errno.h"
+#include "sentry/vfs/dentry.h"
+#include "sentry/vfs/inode.h"
+#include "sentry/vfs/io.h"
+
+namespace sentry::vfs {
+
+class VirtualFilesystem;
+class Waiter;
+
+class FileDescription {
+ public:
+  // vd may be empty for anonymous files (pipes); inode is then required.
+  FileDescription(VirtualFilesystem* vfs, VirtualDentry vd,
+                  std::shared_ptr<Inode> inode, int flags,
+                  std::unique_ptr<FileImpl> impl);
+  ~FileDescription();
+  FileDescription(const FileDescription&) = delete;
+  FileDescription& operator=(const FileDescription&) = delete;
+
+  // Access mode and status flags (fcntl F_GETFL); O_CLOEXEC is not here.
+  int flags() const { return flags_.load(); }
+  // fcntl F_SETFL: changes O_APPEND, O_NONBLOCK, O_ASYNC, O_DIRECT, O_NOATIME.
+  void SetStatusFlags(int flags);
+  bool readable() const;
+  bool writable() const;
+  bool is_path() const { return (flags() & O_PATH) != 0; }
+
+  const VirtualDentry& location() const { return vd_; }
+  const std::shared_ptr<Inode>& inode() const { return inode_; }
+  FileImpl* impl() const { return impl_.get(); }
+
+  // read/readv: at the current offset, advancing it.
+  ErrnoOr<size_t> Read(IoDst& dst, Waiter* waiter = nullptr);
+  // pread: ESPIPE on non-seekable files, EINVAL on negative offsets.
+  ErrnoOr<size_t> PRead(IoDst& dst, int64_t offset, Waiter* waiter = nullptr);
+  ErrnoOr<size_t> Write(IoSrc& src, Waiter* waiter = nullptr);
+  ErrnoOr<size_t> PWrite(IoSrc& src, int64_t offset, Waiter* waiter = nullptr);
+  // lseek: SEEK_SET/CUR/END, SEEK_DATA/SEEK_HOLE (the whole file is data).
+  // On a directory the offset is the getdents cookie.
+  ErrnoOr<int64_t> Seek(int64_t offset, int whence);
+  ErrnoOr<Stat> GetStat();
+  // ftruncate: EINVAL unless open for writing (EBADF for O_PATH).
+  ErrnoStatus Truncate(int64_t size);
+  ErrnoStatus Sync();
+  // getdents64: emits "." and "..", then the directory's entries, from the
+  // current cookie; the offset follows the last entry consumed. ENOTDIR for
+  // non-directories.
+  ErrnoStatus IterateDir(const DirEmitter& emit);
+  uint32_t Readiness(uint32_t mask);
+
+ private:
+  ErrnoStatus CheckIo(bool write) const;
+  ErrnoOr<size_t> DoRead(IoDst& dst, int64_t offset, Waiter* waiter);
+  ErrnoOr<size_t> DoWrite(IoSrc& src, int64_t offset, bool append,
+                          Waiter* waiter, int64_t* end);
+
+  VirtualFilesystem* const vfs_;
+  const VirtualDentry vd_;
+  const std::shared_ptr<Inode> inode_;
+  std::atomic<int> flags_;
+  const std::unique_ptr<FileImpl> impl_;
+  absl::Mutex pos_mu_;
+  int64_t offset_ ABSL_GUARDED_BY(pos_mu_) = 0;
+};
+
+using FileRef = std::shared_ptr<FileDescription>;
+
+}  // namespace sentry::vfs
+
+#endif  // SENTRY_VFS_FILE_H_
