@@ -1,0 +1,416 @@
+#include "sentry/kernel/kernel.h"
+
+#include <sched.h>
+#include <unistd.h>
+
+#include "base/logging.h"
+
+namespace sentry::kernel {
+
+namespace {
+// Default rlimits of a new container init (Linux's INIT_RLIMITS, with the
+// usual container values for NOFILE and NPROC).
+void DefaultRlimits(std::array<rlimit, RLIM_NLIMITS>& r) {
+  for (auto& l : r) l = {RLIM_INFINITY, RLIM_INFINITY};
+  r[RLIMIT_CORE] = {0, RLIM_INFINITY};
+  r[RLIMIT_STACK] = {8 << 20, RLIM_INFINITY};
+  r[RLIMIT_NOFILE] = {1024, 1048576};
+  r[RLIMIT_MEMLOCK] = {64 << 10, 64 << 10};
+  r[RLIMIT_SIGPENDING] = {63459, 63459};
+  r[RLIMIT_MSGQUEUE] = {819200, 819200};
+  r[RLIMIT_NPROC] = {63459, 63459};
+}
+}  // namespace
+
+Kernel::Kernel(KernelConfig config)
+    : config_(std::move(config)), pidns_(config_.pid_max) {}
+
+Kernel::~Kernel() { Shutdown(); }
+
+int Kernel::NumCpus() const {
+  if (config_.num_cpus > 0) return config_.num_cpus;
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n > 0 ? static_cast<int>(n) : 1;
+}
+
+std::shared_ptr<ThreadGroup> Kernel::NewThreadGroupLocked(int tgid) {
+  auto tg = std::make_shared<ThreadGroup>();
+  tg->tgid = tgid;
+  tg->kernel = this;
+  tg->start_time = absl::Now();
+  groups_[tg.get()] = tg;
+  pidns_.thread_groups[tgid] = tg.get();
+  exit_statuses_.erase(tgid);
+  return tg;
+}
+
+ErrnoOr<std::shared_ptr<Task>> Kernel::NewTaskLocked(
+    std::shared_ptr<ThreadGroup> tg) {
+  ASSIGN_OR_RETURN_ERRNO(int tid, pidns_.Allocate());
+  if (tg == nullptr) tg = NewThreadGroupLocked(tid);
+  auto t = std::make_shared<Task>(this, tid, tg);
+  tasks_[t.get()] = t;
+  pidns_.tasks[tid] = t.get();
+  tg->tasks.push_back(t.get());
+  if (tg->leader == nullptr) tg->leader = t.get();
+  return t;
+}
+
+void Kernel::JoinProcessGroupLocked(ThreadGroup& tg,
+                                    std::shared_ptr<ProcessGroup> pg) {
+  pg->members.insert(&tg);
+  tg.pgrp = std::move(pg);
+}
+
+void Kernel::LeaveProcessGroupLocked(ThreadGroup& tg) {
+  if (tg.pgrp == nullptr) return;
+  std::shared_ptr<ProcessGroup> pg = std::move(tg.pgrp);
+  pg->members.erase(&tg);
+  if (pg->members.empty()) {
+    pidns_.process_groups.erase(pg->pgid);
+    pidns_.Unref(pg->pgid);
+    // The session lives while one of its groups does.
+    if (--pg->session->group_count == 0) {
+      pidns_.sessions.erase(pg->session->sid);
+      pidns_.Unref(pg->session->sid);
+    }
+  }
+}
+
+ErrnoOr<Task*> Kernel::CreateInitProcess(NewTaskArgs args) {
+  absl::MutexLock l(&mu_);
+  if (init_ != nullptr) return Errno{EEXIST};
+  ASSIGN_OR_RETURN_ERRNO(std::shared_ptr<Task> t, NewTaskLocked(nullptr));
+  ThreadGroup& tg = t->tg();
+  init_ = t->tg_ref();
+  tg.handlers = std::make_shared<SignalHandlers>();
+  DefaultRlimits(tg.rlimits);
+  auto session = std::make_shared<Session>();
+  session->sid = tg.tgid;
+  pidns_.Ref(tg.tgid);
+  pidns_.sessions[tg.tgid] = session.get();
+  auto pg = std::make_shared<ProcessGroup>();
+  pg->pgid = tg.tgid;
+  pg->session = session;
+  session->group_count++;
+  pidns_.Ref(tg.tgid);
+  pidns_.process_groups[tg.tgid] = pg.get();
+  JoinProcessGroupLocked(tg, pg);
+  t->mm_ = std::move(args.mm);
+  t->ctx_ = std::move(args.ctx);
+  t->regs_ = args.regs;
+  t->set_creds(std::move(args.creds));
+  t->set_name(args.name);
+  t->files = std::move(args.files);
+  t->fs = std::move(args.fs);
+  return t.get();
+}
+
+ErrnoOr<Task*> Kernel::Clone(Task& parent, const CloneArgs& a) {
+  const uint64_t f = a.flags;
+  // Linux's copy_process checks, in its order.
+  if ((f & (CLONE_NEWNS | CLONE_FS)) == (CLONE_NEWNS | CLONE_FS)) {
+    return Errno{EINVAL};
+  }
+  if ((f & CLONE_THREAD) && !(f & CLONE_SIGHAND)) return Errno{EINVAL};
+  if ((f & CLONE_SIGHAND) && !(f & CLONE_VM)) return Errno{EINVAL};
+  if (a.exit_signal < 0 || a.exit_signal > kMaxSignal) return Errno{EINVAL};
+  constexpr uint64_t kNamespaces = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC |
+                                   CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET |
+                                   CLONE_NEWCGROUP;
+  // Partial: namespaces inside the sandbox are not supported.
+  if (f & kNamespaces) return Errno{EINVAL};
+
+  std::shared_ptr<UserMemory> mm;
+  if (f & CLONE_VM) {
+    mm = parent.mm_ref();
+  } else if (parent.mm_ref() != nullptr) {
+    ASSIGN_OR_RETURN_ERRNO(mm, parent.mm().Fork());
+  }
+
+  std::shared_ptr<Task> child;
+  {
+    absl::MutexLock l(&mu_);
+    ThreadGroup& ptg = parent.tg();
+    if ((f & CLONE_PARENT) && ptg.IsInit()) return Errno{EINVAL};
+    if (ptg.exiting) return Errno{EINTR};  // Linux: fatal signal pending
+    if (f & CLONE_THREAD) {
+      ASSIGN_OR_RETURN_ERRNO(child, NewTaskLocked(parent.tg_ref()));
+    } else {
+      ASSIGN_OR_RETURN_ERRNO(child, NewTaskLocked(nullptr));
+      ThreadGroup& ctg = child->tg();
+      ctg.parent = (f & CLONE_PARENT) ? ptg.parent : &ptg;
+      if (ctg.parent == nullptr) ctg.parent = &ptg;
+      ctg.parent->children.insert(&ctg);
+      ctg.exit_signal = a.exit_signal;
+      ctg.rlimits = ptg.rlimits;
+      ctg.handlers = (f & CLONE_SIGHAND)
+                         ? ptg.handlers
+                         : std::make_shared<SignalHandlers>(*ptg.handlers);
+      JoinProcessGroupLocked(ctg, ptg.pgrp);
+    }
+    child->mask = parent.mask;
+  }
+
+  child->mm_ = std::move(mm);
+  child->regs_ = parent.regs_;
+  child->regs_.SetReturn(0);
+  if (!a.stack.IsNull()) child->regs_.gp().rsp = a.stack.value();
+  if (f & CLONE_SETTLS) child->regs_.gp().fs_base = a.tls;
+  child->set_creds(*parent.creds());
+  child->set_name(parent.name());
+  child->no_new_privs = parent.no_new_privs;
+  child->keep_caps = parent.keep_caps;
+  child->cpu_affinity = parent.cpu_affinity;
+  // Linux clears the alternate stack for CLONE_VM without CLONE_VFORK.
+  if ((f & CLONE_VM) && !(f & CLONE_VFORK)) {
+    child->altstack = {nullptr, SS_DISABLE, 0};
+  } else {
+    child->altstack = parent.altstack;
+  }
+  if (parent.files != nullptr) {
+    child->files = (f & CLONE_FILES) ? parent.files : parent.files->Fork();
+  }
+  if (parent.fs != nullptr) {
+    child->fs = (f & CLONE_FS) ? parent.fs : parent.fs->Fork();
+  }
+
+  uint32_t tid = static_cast<uint32_t>(child->tid());
+  if (f & CLONE_PARENT_SETTID) {
+    (void)parent.mm().CopyOutObj(UserPtr<uint32_t>(a.parent_tid), tid);
+  }
+  if ((f & CLONE_CHILD_SETTID) && child->mm_ != nullptr) {
+    (void)child->mm().CopyOutObj(UserPtr<uint32_t>(a.child_tid), tid);
+  }
+  if (f & CLONE_CHILD_CLEARTID) child->clear_child_tid = a.child_tid;
+
+  StartTask(child.get());
+  if (f & CLONE_VFORK) {
+    // The parent sleeps until the child exits or execs. Signals
+    // are not taken meanwhile, like Linux's uninterruptible vfork wait
+    // (which only SIGKILL breaks).
+    ThreadGroup* ctg = &child->tg();
+    absl::MutexLock l(&mu_);
+    auto done = [&]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+      return child->exited_ || child->exec_done || ctg->zombie ||
+             parent.killed();
+    };
+    mu_.Await(absl::Condition(&done));
+  }
+  return child.get();
+}
+
+void Kernel::SetSyscallDispatcher(std::function<SyscallResult(Task&)> d) {
+  absl::MutexLock l(&dispatch_mu_);
+  dispatcher_ = std::move(d);
+}
+
+void Kernel::SetContextFactory(ContextFactory f) {
+  absl::MutexLock l(&dispatch_mu_);
+  context_factory_ = std::move(f);
+}
+
+void Kernel::SetExecEnv(ExecEnv env) {
+  absl::MutexLock l(&dispatch_mu_);
+  exec_env_ = std::move(env);
+}
+
+ExecEnv Kernel::exec_env() {
+  absl::MutexLock l(&dispatch_mu_);
+  return exec_env_;
+}
+
+ContextFactory Kernel::context_factory() {
+  absl::MutexLock l(&dispatch_mu_);
+  return context_factory_;
+}
+
+SyscallResult Kernel::DispatchSyscall(Task& t) {
+  std::function<SyscallResult(Task&)> d;
+  {
+    absl::MutexLock l(&dispatch_mu_);
+    d = dispatcher_;
+  }
+  if (!d) return SyscallResult::Error(Errno{ENOSYS});
+  return d(t);
+}
+
+void Kernel::StartTask(Task* t) {
+  std::shared_ptr<Task> ref;
+  {
+    absl::MutexLock l(&mu_);
+    auto it = tasks_.find(t);
+    if (it == tasks_.end()) return;
+    ref = it->second;
+  }
+  if (ref->context() == nullptr && !context_factory()) {
+    return;  // not in run mode (handler tests)
+  }
+  absl::MutexLock l(&threads_mu_);
+  threads_.emplace_back([ref] { ref->Run(); });
+}
+
+int Kernel::WaitForInitExit() {
+  absl::MutexLock l(&mu_);
+  if (init_ == nullptr) return 0;
+  while (!init_->zombie) init_exit_cv_.Wait(&mu_);
+  return init_->exit_status;
+}
+
+void Kernel::Shutdown() {
+  {
+    absl::MutexLock l(&mu_);
+    for (auto& [ptr, tg] : groups_) {
+      if (!tg->zombie && !tg->exiting) {
+        GroupExitLocked(*tg, KilledStatus(SIGKILL, false));
+      }
+    }
+  }
+  std::vector<std::thread> threads;
+  for (;;) {
+    {
+      absl::MutexLock l(&threads_mu_);
+      threads.swap(threads_);
+    }
+    if (threads.empty()) break;
+    for (auto& th : threads) th.join();
+    threads.clear();
+  }
+}
+
+std::vector<ProcessInfo> Kernel::Processes() {
+  absl::MutexLock l(&mu_);
+  std::vector<ProcessInfo> out;
+  for (auto& [tgid, tg] : pidns_.thread_groups) {
+    ProcessInfo p;
+    p.pid = tgid;
+    p.ppid = tg->parent ? tg->parent->tgid : 0;
+    p.pgid = tg->pgrp ? tg->pgrp->pgid : 0;
+    p.sid = tg->pgrp ? tg->pgrp->session->sid : 0;
+    if (tg->leader != nullptr) {
+      p.uid = tg->leader->creds()->real_uid;
+      p.name = tg->leader->name();
+    }
+    p.threads = static_cast<int>(tg->tasks.size());
+    p.zombie = tg->zombie;
+    p.start_time = tg->start_time;
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+ErrnoStatus Kernel::SignalFromOutside(int pid, int sig, bool group, bool all) {
+  if (!ValidSignal(sig)) return Errno{EINVAL};
+  absl::MutexLock l(&mu_);
+  siginfo_t info = MakeSigInfo(sig, SI_USER, 0, 0);
+  std::vector<ThreadGroup*> targets;
+  if (all) {
+    for (auto& [tgid, tg] : pidns_.thread_groups) {
+      if (!tg->IsInit()) targets.push_back(tg);
+    }
+    if (init_ != nullptr) targets.push_back(init_.get());
+  } else if (group) {
+    ThreadGroup* tg = pidns_.FindThreadGroup(pid);
+    if (tg == nullptr || tg->pgrp == nullptr) return Errno{ESRCH};
+    targets.assign(tg->pgrp->members.begin(), tg->pgrp->members.end());
+  } else {
+    ThreadGroup* tg = pidns_.FindThreadGroup(pid);
+    if (tg == nullptr) return Errno{ESRCH};
+    targets.push_back(tg);
+  }
+  for (ThreadGroup* tg : targets) SendSignalLocked(nullptr, nullptr, tg, info);
+  return OkErrno();
+}
+
+ErrnoOr<int> Kernel::WaitPidExit(int pid) {
+  absl::MutexLock l(&mu_);
+  for (;;) {
+    ThreadGroup* tg = pidns_.FindThreadGroup(pid);
+    if (tg != nullptr && tg->zombie) return tg->exit_status;
+    if (tg == nullptr) {
+      auto it = exit_statuses_.find(pid);
+      if (it == exit_statuses_.end()) return Errno{ESRCH};
+      return it->second;
+    }
+    zombie_cv_.Wait(&mu_);
+  }
+}
+
+bool Kernel::FirstUnimplemented(int nr) {
+  absl::MutexLock l(&unimpl_mu_);
+  return unimplemented_.insert(nr).second;
+}
+
+ThreadGroup* Kernel::InitGroupLocked() { return init_.get(); }
+
+ErrnoOr<int> Kernel::SetSid(Task& t) {
+  absl::MutexLock l(&mu_);
+  ThreadGroup& tg = t.tg();
+  // EPERM if the caller is already a process group leader, or any group
+  // uses its pid as pgid.
+  if (pidns_.FindProcessGroup(tg.tgid) != nullptr) return Errno{EPERM};
+  auto session = std::make_shared<Session>();
+  session->sid = tg.tgid;
+  pidns_.Ref(tg.tgid);
+  pidns_.sessions[tg.tgid] = session.get();
+  auto pg = std::make_shared<ProcessGroup>();
+  pg->pgid = tg.tgid;
+  pg->session = session;
+  session->group_count++;
+  pidns_.Ref(tg.tgid);
+  pidns_.process_groups[tg.tgid] = pg.get();
+  LeaveProcessGroupLocked(tg);
+  JoinProcessGroupLocked(tg, pg);
+  return tg.tgid;
+}
+
+ErrnoStatus Kernel::SetPgid(Task& t, int pid, int pgid) {
+  if (pgid < 0) return Errno{EINVAL};
+  absl::MutexLock l(&mu_);
+  ThreadGroup& self = t.tg();
+  ThreadGroup* target = &self;
+  if (pid != 0 && pid != self.tgid) {
+    target = pidns_.FindThreadGroup(pid);
+    // Only the caller or one of its children.
+    if (target == nullptr || target->parent != &self) return Errno{ESRCH};
+    if (target->pgrp->session != self.pgrp->session) return Errno{EPERM};
+    // Linux: EACCES once the child has execve'd (not tracked yet).
+  }
+  if (pgid == 0) pgid = target->tgid;
+  // A session leader cannot change its group.
+  if (target->pgrp->session->sid == target->tgid) return Errno{EPERM};
+  if (target->pgrp->pgid == pgid) return OkErrno();
+  ProcessGroup* existing = pidns_.FindProcessGroup(pgid);
+  std::shared_ptr<ProcessGroup> pg;
+  if (existing != nullptr) {
+    if (existing->session != self.pgrp->session) return Errno{EPERM};
+    pg = (*existing->members.begin())->pgrp;
+  } else {
+    if (pgid != target->tgid) return Errno{EPERM};
+    pg = std::make_shared<ProcessGroup>();
+    pg->pgid = pgid;
+    pg->session = target->pgrp->session;
+    pg->session->group_count++;
+    pidns_.Ref(pgid);
+    pidns_.process_groups[pgid] = pg.get();
+  }
+  LeaveProcessGroupLocked(*target);
+  JoinProcessGroupLocked(*target, pg);
+  return OkErrno();
+}
+
+ErrnoOr<int> Kernel::GetPgid(Task& t, int pid) {
+  absl::MutexLock l(&mu_);
+  ThreadGroup* tg = pid == 0 ? &t.tg() : pidns_.FindThreadGroup(pid);
+  if (tg == nullptr || tg->pgrp == nullptr) return Errno{ESRCH};
+  return tg->pgrp->pgid;
+}
+
+ErrnoOr<int> Kernel::GetSid(Task& t, int pid) {
+  absl::MutexLock l(&mu_);
+  ThreadGroup* tg = pid == 0 ? &t.tg() : pidns_.FindThreadGroup(pid);
+  if (tg == nullptr || tg->pgrp == nullptr) return Errno{ESRCH};
+  return tg->pgrp->session->sid;
+}
+
+}  // namespace sentry::kernel
