@@ -11,6 +11,8 @@
 #include "runsc/cmd/commands.h"
 #include "runsc/cmd/common.h"
 
+#include "runsc/cmd/sandbox_ops.h"
+
 namespace runsc::cmd {
 namespace {
 
@@ -50,7 +52,11 @@ absl::StatusOr<int> Delete(const Context& ctx) {
                           absl::StrCat(allowed.message(), " (use --force)"));
     }
   }
-  if (md->status != Status::kStopped) {
+  if (!md->control_socket.empty()) {
+    // Destroy asks the sandbox to kill everything and exit; processes that
+    // linger are SIGKILLed; the gofer exits once its connections close.
+    DestroySandbox(*md);
+  } else if (md->status != Status::kStopped) {
     KillRecorded(md->sandbox_pid, md->sandbox_start_time, "sandbox");
     KillRecorded(md->init_pid, md->init_start_time, "init");
   }
