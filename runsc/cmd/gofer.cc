@@ -37,7 +37,8 @@ absl::StatusOr<std::string> ReadSpecFd(int fd) {
 
 absl::StatusOr<int> Gofer(const Context& ctx) {
   const cli::GoferOptions& o = ctx.inv.gofer;
-  if (o.spec_fd < 0) return absl::InvalidArgumentError("gofer: --spec-fd is required");
+  if (o.spec_fd < 0)
+    return absl::InvalidArgumentError("gofer: --spec-fd is required");
   ASSIGN_OR_RETURN(std::string text, ReadSpecFd(o.spec_fd));
   ASSIGN_OR_RETURN(specutils::Spec spec, specutils::ParseSpec(text, o.bundle));
   gofer::GoferConfig c;

@@ -5,7 +5,6 @@
 #include "runsc/cli/signal.h"
 #include "runsc/cmd/commands.h"
 #include "runsc/cmd/common.h"
-
 #include "runsc/sandbox/control_client.h"
 
 namespace runsc::cmd {

@@ -43,8 +43,8 @@ std::vector<std::string> ChildGlobalArgs(const cli::GlobalOptions& g,
 
 absl::Status WritePidFile(const std::string& path, pid_t pid) {
   std::string tmp = absl::StrCat(path, ".tmp.", getpid());
-  base::UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-                           0644));
+  base::UniqueFd fd(
+      ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
   if (!fd.valid()) return base::ErrnoStatus(errno, "pid file " + tmp);
   std::string s = std::to_string(pid);
   if (::write(fd.get(), s.data(), s.size()) != static_cast<ssize_t>(s.size())) {

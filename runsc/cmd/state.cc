@@ -2,7 +2,6 @@
 #include "base/status_macros.h"
 #include "runsc/cmd/commands.h"
 #include "runsc/cmd/common.h"
-
 #include "runsc/cmd/sandbox_ops.h"
 
 namespace runsc::cmd {

@@ -1,11 +1,10 @@
 // runsc wait: wait for the container (or one of its processes) to exit.
-#include "base/status_macros.h"
-#include "runsc/cmd/commands.h"
-#include "runsc/cmd/common.h"
-
 #include <sys/wait.h>
 
+#include "base/status_macros.h"
 #include "nlohmann/json.hpp"
+#include "runsc/cmd/commands.h"
+#include "runsc/cmd/common.h"
 #include "runsc/sandbox/control_client.h"
 
 namespace runsc::cmd {

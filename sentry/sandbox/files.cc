@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "sentry/fs/pipe/pipe.h"
+#include "sentry/kernel/kernel.h"
 #include "sentry/vfs/inode.h"
 #include "sentry/vfs/io.h"
 
@@ -78,7 +80,8 @@ class UserSrc final : public vfs::IoSrc {
 class HostFdImpl final : public vfs::FileImpl {
  public:
   explicit HostFdImpl(base::UniqueFd fd) : fd_(std::move(fd)) {}
-  ErrnoOr<size_t> Read(vfs::IoDst& dst, int64_t, const vfs::IoOptions&) override {
+  ErrnoOr<size_t> Read(vfs::IoDst& dst, int64_t,
+                       const vfs::IoOptions&) override {
     std::vector<std::byte> buf(std::min<size_t>(dst.size(), 64 << 10));
     ssize_t n;
     do {
@@ -133,8 +136,8 @@ ErrnoOr<vfs::FileRef> GetFile(Task& t, int fd) {
 }
 
 // The start of a path relative to dirfd.
-ErrnoOr<vfs::VirtualDentry> StartOf(Task& t, const vfs::Context& ctx,
-                                    int dirfd, const std::string& path) {
+ErrnoOr<vfs::VirtualDentry> StartOf(Task& t, const vfs::Context& ctx, int dirfd,
+                                    const std::string& path) {
   if (!path.empty() && path[0] == '/') return ctx.root;
   if (dirfd == kAtFdCwd) return ctx.cwd;
   ASSIGN_OR_RETURN_ERRNO(vfs::FileRef f, GetFile(t, dirfd));
@@ -228,8 +231,7 @@ ErrnoOr<int64_t> DoRead(Task& t, int fd, uint64_t buf, size_t n,
                         std::optional<int64_t> off) {
   ASSIGN_OR_RETURN_ERRNO(vfs::FileRef f, GetFile(t, fd));
   UserDst dst(t.mm(), buf, n);
-  ASSIGN_OR_RETURN_ERRNO(size_t done,
-                         off ? f->PRead(dst, *off) : f->Read(dst));
+  ASSIGN_OR_RETURN_ERRNO(size_t done, off ? f->PRead(dst, *off) : f->Read(dst));
   return static_cast<int64_t>(done);
 }
 
@@ -315,8 +317,8 @@ ErrnoOr<int64_t> DoFcntl(Task& t, int fd, int cmd, uint64_t arg) {
     case F_DUPFD:
     case F_DUPFD_CLOEXEC: {
       if (static_cast<int>(arg) < 0) return Errno{EINVAL};
-      ASSIGN_OR_RETURN_ERRNO(int nfd, table.Add(f, cmd == F_DUPFD_CLOEXEC,
-                                                static_cast<int>(arg)));
+      ASSIGN_OR_RETURN_ERRNO(
+          int nfd, table.Add(f, cmd == F_DUPFD_CLOEXEC, static_cast<int>(arg)));
       return nfd;
     }
     case F_GETFD: {
@@ -351,8 +353,9 @@ ErrnoOr<int64_t> DoFcntl(Task& t, int fd, int cmd, uint64_t arg) {
 ErrnoOr<int64_t> DoPipe(Task& t, uint64_t addr, int flags) {
   if (flags & ~(O_CLOEXEC | O_NONBLOCK | O_DIRECT)) return Errno{EINVAL};
   auto creds = t.creds();
-  ASSIGN_OR_RETURN_ERRNO(auto ends, fs::pipe::NewPipe(SandboxVfs(), flags,
-                                                      creds->euid, creds->egid));
+  ASSIGN_OR_RETURN_ERRNO(
+      auto ends, fs::pipe::NewPipe(SandboxVfs(), flags, creds->effective_uid,
+                                   creds->effective_gid));
   vfs::FdTable& table = TaskFdTable(t);
   ASSIGN_OR_RETURN_ERRNO(int r, table.Add(ends.first, flags & O_CLOEXEC));
   auto w = table.Add(ends.second, flags & O_CLOEXEC);
@@ -374,7 +377,8 @@ ErrnoOr<int64_t> DoGetcwd(Task& t, uint64_t buf, size_t size) {
   vfs::Context ctx = TaskContext(t);
   ASSIGN_OR_RETURN_ERRNO(std::string cwd, SandboxVfs()->GetCwd(ctx, ctx.cwd));
   if (cwd.size() + 1 > size) return Errno{ERANGE};
-  RETURN_IF_ERRNO(t.mm().CopyOutFull(UserAddr(buf), cwd.c_str(), cwd.size() + 1));
+  RETURN_IF_ERRNO(
+      t.mm().CopyOutFull(UserAddr(buf), cwd.c_str(), cwd.size() + 1));
   return static_cast<int64_t>(cwd.size() + 1);
 }
 
@@ -388,10 +392,9 @@ ErrnoOr<int64_t> SetCwd(Task& t, const vfs::VirtualDentry& vd) {
 ErrnoOr<int64_t> DoChdir(Task& t, uint64_t path_addr) {
   ASSIGN_OR_RETURN_ERRNO(
       vfs::VirtualDentry vd,
-      WithPath(t, kAtFdCwd, path_addr,
-               [](vfs::Context& ctx, vfs::PathAt at) {
-                 return SandboxVfs()->ResolveDirectory(ctx, at);
-               }));
+      WithPath(t, kAtFdCwd, path_addr, [](vfs::Context& ctx, vfs::PathAt at) {
+        return SandboxVfs()->ResolveDirectory(ctx, at);
+      }));
   return SetCwd(t, vd);
 }
 
@@ -482,10 +485,10 @@ ErrnoOr<int64_t> DoUtimensat(Task& t, int dirfd, uint64_t path_addr,
                   });
 }
 
-ErrnoOr<int64_t> TwoPaths(Task& t, int olddir, uint64_t oldp, int newdir,
-                          uint64_t newp,
-                          const std::function<ErrnoStatus(
-                              vfs::Context&, vfs::PathAt, vfs::PathAt)>& op) {
+ErrnoOr<int64_t> TwoPaths(
+    Task& t, int olddir, uint64_t oldp, int newdir, uint64_t newp,
+    const std::function<ErrnoStatus(vfs::Context&, vfs::PathAt, vfs::PathAt)>&
+        op) {
   ASSIGN_OR_RETURN_ERRNO(std::string a, PathArg(t, oldp));
   ASSIGN_OR_RETURN_ERRNO(std::string b, PathArg(t, newp));
   if (a.empty() || b.empty()) return Errno{ENOENT};
@@ -553,8 +556,8 @@ ErrnoOr<int64_t> Serve(Task& t, uint64_t nr, const uint64_t* a) {
     case SYS_dup3: {
       if (a[2] & ~uint64_t{O_CLOEXEC}) return Errno{EINVAL};
       ASSIGN_OR_RETURN_ERRNO(
-          int fd, TaskFdTable(t).Dup3(ia0, static_cast<int>(a[1]),
-                                      a[2] & O_CLOEXEC));
+          int fd,
+          TaskFdTable(t).Dup3(ia0, static_cast<int>(a[1]), a[2] & O_CLOEXEC));
       return fd;
     }
     case SYS_fcntl:
@@ -612,9 +615,9 @@ ErrnoOr<int64_t> Serve(Task& t, uint64_t nr, const uint64_t* a) {
       int flags = nr == SYS_faccessat2 ? static_cast<int>(a[3]) : 0;
       return WithPath(t, dirfd, p,
                       [&](vfs::Context& c, vfs::PathAt at) -> ErrnoOr<int64_t> {
-                        return Status0(v->Access(
-                            c, at, mode, !(flags & AT_SYMLINK_NOFOLLOW),
-                            flags & AT_EACCESS));
+                        return Status0(v->Access(c, at, mode,
+                                                 !(flags & AT_SYMLINK_NOFOLLOW),
+                                                 flags & AT_EACCESS));
                       });
     }
     case SYS_mkdir:
@@ -631,11 +634,11 @@ ErrnoOr<int64_t> Serve(Task& t, uint64_t nr, const uint64_t* a) {
     case SYS_mknodat: {
       int dirfd = nr == SYS_mknod ? kAtFdCwd : ia0;
       const uint64_t* r = nr == SYS_mknod ? a : a + 1;
-      return WithPath(t, dirfd, r[0],
-                      [&](vfs::Context& c, vfs::PathAt at) -> ErrnoOr<int64_t> {
-                        return Status0(v->Mknod(
-                            c, at, static_cast<uint32_t>(r[1]), r[2]));
-                      });
+      return WithPath(
+          t, dirfd, r[0],
+          [&](vfs::Context& c, vfs::PathAt at) -> ErrnoOr<int64_t> {
+            return Status0(v->Mknod(c, at, static_cast<uint32_t>(r[1]), r[2]));
+          });
     }
     case SYS_rmdir:
       return WithPath(t, kAtFdCwd, a[0],
@@ -663,11 +666,11 @@ ErrnoOr<int64_t> Serve(Task& t, uint64_t nr, const uint64_t* a) {
     case SYS_renameat:
     case SYS_renameat2: {
       uint32_t flags = nr == SYS_renameat2 ? static_cast<uint32_t>(a[4]) : 0;
-      return TwoPaths(t, ia0, a[1], static_cast<int>(a[2]), a[3],
-                      [v, flags](vfs::Context& c, vfs::PathAt o,
-                                 vfs::PathAt n) {
-                        return v->Rename(c, o, n, flags);
-                      });
+      return TwoPaths(
+          t, ia0, a[1], static_cast<int>(a[2]), a[3],
+          [v, flags](vfs::Context& c, vfs::PathAt o, vfs::PathAt n) {
+            return v->Rename(c, o, n, flags);
+          });
     }
     case SYS_link:
       return TwoPaths(t, kAtFdCwd, a[0], kAtFdCwd, a[1],
@@ -676,11 +679,11 @@ ErrnoOr<int64_t> Serve(Task& t, uint64_t nr, const uint64_t* a) {
                       });
     case SYS_linkat: {
       bool follow = a[4] & AT_SYMLINK_FOLLOW;
-      return TwoPaths(t, ia0, a[1], static_cast<int>(a[2]), a[3],
-                      [v, follow](vfs::Context& c, vfs::PathAt o,
-                                  vfs::PathAt n) {
-                        return v->Link(c, o, n, follow);
-                      });
+      return TwoPaths(
+          t, ia0, a[1], static_cast<int>(a[2]), a[3],
+          [v, follow](vfs::Context& c, vfs::PathAt o, vfs::PathAt n) {
+            return v->Link(c, o, n, follow);
+          });
     }
     case SYS_symlink:
     case SYS_symlinkat: {
@@ -718,13 +721,12 @@ ErrnoOr<int64_t> Serve(Task& t, uint64_t nr, const uint64_t* a) {
       const uint64_t* r = nr == SYS_fchownat ? a + 1 : a;
       bool follow = nr == SYS_chown ||
                     (nr == SYS_fchownat && !(a[4] & AT_SYMLINK_NOFOLLOW));
-      return WithPath(t, dirfd, r[0],
-                      [&](vfs::Context& c, vfs::PathAt at) -> ErrnoOr<int64_t> {
-                        return Status0(v->Chown(c, at,
-                                                static_cast<uint32_t>(r[1]),
-                                                static_cast<uint32_t>(r[2]),
-                                                follow));
-                      });
+      return WithPath(
+          t, dirfd, r[0],
+          [&](vfs::Context& c, vfs::PathAt at) -> ErrnoOr<int64_t> {
+            return Status0(v->Chown(c, at, static_cast<uint32_t>(r[1]),
+                                    static_cast<uint32_t>(r[2]), follow));
+          });
     }
     case SYS_fchown: {
       ASSIGN_OR_RETURN_ERRNO(vfs::FileRef f, GetFile(t, ia0));
@@ -735,11 +737,11 @@ ErrnoOr<int64_t> Serve(Task& t, uint64_t nr, const uint64_t* a) {
     case SYS_utimensat:
       return DoUtimensat(t, ia0, a[1], a[2], static_cast<int>(a[3]));
     case SYS_truncate:
-      return WithPath(t, kAtFdCwd, a[0],
-                      [&](vfs::Context& c, vfs::PathAt at) -> ErrnoOr<int64_t> {
-                        return Status0(
-                            v->Truncate(c, at, static_cast<int64_t>(a[1])));
-                      });
+      return WithPath(
+          t, kAtFdCwd, a[0],
+          [&](vfs::Context& c, vfs::PathAt at) -> ErrnoOr<int64_t> {
+            return Status0(v->Truncate(c, at, static_cast<int64_t>(a[1])));
+          });
     case SYS_ftruncate: {
       ASSIGN_OR_RETURN_ERRNO(vfs::FileRef f, GetFile(t, ia0));
       return Status0(f->Truncate(static_cast<int64_t>(a[1])));
@@ -775,22 +777,69 @@ ErrnoOr<int64_t> Serve(Task& t, uint64_t nr, const uint64_t* a) {
 
 bool IsFileSyscall(uint64_t nr) {
   switch (nr) {
-    case SYS_read: case SYS_write: case SYS_pread64: case SYS_pwrite64:
-    case SYS_readv: case SYS_writev: case SYS_preadv: case SYS_pwritev:
-    case SYS_open: case SYS_creat: case SYS_openat: case SYS_close:
-    case SYS_close_range: case SYS_dup: case SYS_dup2: case SYS_dup3:
-    case SYS_fcntl: case SYS_lseek: case SYS_ioctl: case SYS_fstat:
-    case SYS_stat: case SYS_lstat: case SYS_newfstatat: case SYS_statx:
-    case SYS_getdents64: case SYS_getcwd: case SYS_chdir: case SYS_fchdir:
-    case SYS_pipe: case SYS_pipe2: case SYS_access: case SYS_faccessat:
-    case SYS_faccessat2: case SYS_mkdir: case SYS_mkdirat: case SYS_mknod:
-    case SYS_mknodat: case SYS_rmdir: case SYS_unlink: case SYS_unlinkat:
-    case SYS_rename: case SYS_renameat: case SYS_renameat2: case SYS_link:
-    case SYS_linkat: case SYS_symlink: case SYS_symlinkat: case SYS_readlink:
-    case SYS_readlinkat: case SYS_chmod: case SYS_fchmodat: case SYS_fchmod:
-    case SYS_chown: case SYS_lchown: case SYS_fchownat: case SYS_fchown:
-    case SYS_utimensat: case SYS_truncate: case SYS_ftruncate:
-    case SYS_fsync: case SYS_fdatasync: case SYS_umask: case SYS_statfs:
+    case SYS_read:
+    case SYS_write:
+    case SYS_pread64:
+    case SYS_pwrite64:
+    case SYS_readv:
+    case SYS_writev:
+    case SYS_preadv:
+    case SYS_pwritev:
+    case SYS_open:
+    case SYS_creat:
+    case SYS_openat:
+    case SYS_close:
+    case SYS_close_range:
+    case SYS_dup:
+    case SYS_dup2:
+    case SYS_dup3:
+    case SYS_fcntl:
+    case SYS_lseek:
+    case SYS_ioctl:
+    case SYS_fstat:
+    case SYS_stat:
+    case SYS_lstat:
+    case SYS_newfstatat:
+    case SYS_statx:
+    case SYS_getdents64:
+    case SYS_getcwd:
+    case SYS_chdir:
+    case SYS_fchdir:
+    case SYS_pipe:
+    case SYS_pipe2:
+    case SYS_access:
+    case SYS_faccessat:
+    case SYS_faccessat2:
+    case SYS_mkdir:
+    case SYS_mkdirat:
+    case SYS_mknod:
+    case SYS_mknodat:
+    case SYS_rmdir:
+    case SYS_unlink:
+    case SYS_unlinkat:
+    case SYS_rename:
+    case SYS_renameat:
+    case SYS_renameat2:
+    case SYS_link:
+    case SYS_linkat:
+    case SYS_symlink:
+    case SYS_symlinkat:
+    case SYS_readlink:
+    case SYS_readlinkat:
+    case SYS_chmod:
+    case SYS_fchmodat:
+    case SYS_fchmod:
+    case SYS_chown:
+    case SYS_lchown:
+    case SYS_fchownat:
+    case SYS_fchown:
+    case SYS_utimensat:
+    case SYS_truncate:
+    case SYS_ftruncate:
+    case SYS_fsync:
+    case SYS_fdatasync:
+    case SYS_umask:
+    case SYS_statfs:
     case SYS_fstatfs:
       return true;
     default:
@@ -828,8 +877,8 @@ ErrnoOr<vfs::FileRef> NewHostFdFile(vfs::VirtualFilesystem* v,
   static std::atomic<uint64_t> ino{1};
   // A character device or FIFO look-alike owned by root; the host's mode
   // bits are kept so that `test -t` style probes see the right type.
-  uint32_t type = S_ISREG(st.st_mode) || S_ISFIFO(st.st_mode) ? S_IFIFO
-                                                                : S_IFCHR;
+  uint32_t type =
+      S_ISREG(st.st_mode) || S_ISFIFO(st.st_mode) ? S_IFIFO : S_IFCHR;
   auto inode = std::make_shared<vfs::SimpleInode>(dev, ino.fetch_add(1),
                                                   type | 0620, 0, 0);
   return std::make_shared<vfs::FileDescription>(

@@ -37,6 +37,7 @@ namespace {
 
 using json = nlohmann::json;
 using kernel::Task;
+namespace control = ::runsc::control;
 
 absl::Status ErrnoError(Errno e, absl::string_view what) {
   return absl::Status(absl::ErrnoToStatusCode(ToInt(e)),
@@ -55,14 +56,22 @@ struct ProcessSpec {
 
 int RlimitByName(const std::string& n) {
   static const std::map<std::string, int> kNames = {
-      {"RLIMIT_CPU", RLIMIT_CPU},         {"RLIMIT_FSIZE", RLIMIT_FSIZE},
-      {"RLIMIT_DATA", RLIMIT_DATA},       {"RLIMIT_STACK", RLIMIT_STACK},
-      {"RLIMIT_CORE", RLIMIT_CORE},       {"RLIMIT_RSS", RLIMIT_RSS},
-      {"RLIMIT_NPROC", RLIMIT_NPROC},     {"RLIMIT_NOFILE", RLIMIT_NOFILE},
-      {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK}, {"RLIMIT_AS", RLIMIT_AS},
-      {"RLIMIT_LOCKS", RLIMIT_LOCKS},     {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
-      {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE}, {"RLIMIT_NICE", RLIMIT_NICE},
-      {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},   {"RLIMIT_RTTIME", RLIMIT_RTTIME}};
+      {"RLIMIT_CPU", RLIMIT_CPU},
+      {"RLIMIT_FSIZE", RLIMIT_FSIZE},
+      {"RLIMIT_DATA", RLIMIT_DATA},
+      {"RLIMIT_STACK", RLIMIT_STACK},
+      {"RLIMIT_CORE", RLIMIT_CORE},
+      {"RLIMIT_RSS", RLIMIT_RSS},
+      {"RLIMIT_NPROC", RLIMIT_NPROC},
+      {"RLIMIT_NOFILE", RLIMIT_NOFILE},
+      {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK},
+      {"RLIMIT_AS", RLIMIT_AS},
+      {"RLIMIT_LOCKS", RLIMIT_LOCKS},
+      {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
+      {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE},
+      {"RLIMIT_NICE", RLIMIT_NICE},
+      {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},
+      {"RLIMIT_RTTIME", RLIMIT_RTTIME}};
   auto it = kNames.find(n);
   return it == kNames.end() ? -1 : it->second;
 }
@@ -90,12 +99,11 @@ absl::StatusOr<ProcessSpec> ParseProcess(const json& p) {
       for (const auto& r : p["rlimits"]) {
         int res = RlimitByName(r.at("type").get<std::string>());
         if (res < 0) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              "process.rlimits: unknown type ", r["type"].dump()));
+          return absl::InvalidArgumentError(
+              absl::StrCat("process.rlimits: unknown type ", r["type"].dump()));
         }
-        ps.rlimits.push_back(
-            {res, rlimit{r.at("soft").get<uint64_t>(),
-                         r.at("hard").get<uint64_t>()}});
+        ps.rlimits.push_back({res, rlimit{r.at("soft").get<uint64_t>(),
+                                          r.at("hard").get<uint64_t>()}});
       }
     }
     ps.terminal = p.value("terminal", false);
@@ -261,7 +269,8 @@ absl::Status Kernel::BuildFilesystem(std::vector<base::UniqueFd> io_fds) {
   }
   auto lower = fs::gofer_fs::GoferFs::Attach(clients[0], 0);
   if (!lower.ok()) return ErrnoError(lower.error(), "attaching the rootfs");
-  bool root_ro = spec_.contains("root") && spec_["root"].value("readonly", false);
+  bool root_ro =
+      spec_.contains("root") && spec_["root"].value("readonly", false);
   std::shared_ptr<vfs::Filesystem> rootfs = *lower;
   if (opts_.overlay) {
     auto upper = v.NewFilesystem("tmpfs", "overlay-upper", "mode=755");
@@ -340,13 +349,13 @@ absl::StatusOr<std::string> Kernel::FindExecutable(const vfs::Context& ctx,
   if (name.find('/') != std::string::npos) {
     auto s = usable(name);
     if (!s.ok()) {
-      return ErrnoError(s.error(),
-                        absl::StrCat("cannot run \"", name, "\""));
+      return ErrnoError(s.error(), absl::StrCat("cannot run \"", name, "\""));
     }
     return name;
   }
   std::string path = EnvValue(ps.env, "PATH");
-  if (path.empty()) path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  if (path.empty())
+    path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
   for (absl::string_view dir : absl::StrSplit(path, ':')) {
     std::string d = dir.empty() ? "." : std::string(dir);
     std::string cand = absl::StrCat(d, "/", name);
@@ -376,9 +385,9 @@ absl::Status Kernel::StartRoot(const control::StartRootRequest& req,
   // Root keeps every capability (as runc's default set is close to it);
   // others start without capabilities.
   kernel::Credentials creds =
-      ps.uid == 0 ? kernel::Credentials::Root()
-                  : kernel::Credentials::User(auth::Uid(ps.uid),
-                                              auth::Gid(ps.gid));
+      ps.uid == 0
+          ? kernel::Credentials::Root()
+          : kernel::Credentials::User(auth::Uid(ps.uid), auth::Gid(ps.gid));
   creds.real_gid = creds.effective_gid = creds.saved_gid = creds.fs_gid =
       auth::Gid(ps.gid);
   creds.groups.clear();
@@ -412,9 +421,9 @@ absl::Status Kernel::StartRoot(const control::StartRootRequest& req,
   }
   auto lr = loader::Load(*mm, opener, la);
   if (!lr.ok()) {
-    return absl::Status(lr.status().code(),
-                        absl::StrCat("loading \"", exe,
-                                     "\": ", lr.status().message()));
+    return absl::Status(
+        lr.status().code(),
+        absl::StrCat("loading \"", exe, "\": ", lr.status().message()));
   }
 
   auto table = std::make_unique<vfs::FdTable>();
@@ -541,7 +550,8 @@ absl::StatusOr<std::unique_ptr<boot::SandboxKernel>> NewSandboxKernel(
   if (spec.is_discarded() || !spec.is_object()) {
     return absl::InvalidArgumentError("the spec is not a JSON object");
   }
-  auto k = std::make_unique<Kernel>(args.container_id, std::move(spec), options);
+  auto k =
+      std::make_unique<Kernel>(args.container_id, std::move(spec), options);
   RETURN_IF_ERROR(k->Init(args));
   return std::unique_ptr<boot::SandboxKernel>(std::move(k));
 }
