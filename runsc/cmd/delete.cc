@@ -43,6 +43,8 @@ absl::StatusOr<int> Delete(const Context& ctx) {
     return 0;
   }
   using container::Status;
+  // A sandbox whose init has exited is stopped (and may be deleted).
+  md->status = LiveStatus(*md);
   if (!o.force) {
     absl::Status allowed =
         container::CheckOperation(md->status, container::Operation::kDelete);

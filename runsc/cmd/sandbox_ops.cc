@@ -188,7 +188,8 @@ void DestroySandbox(const container::Metadata& md) {
 
 container::Status LiveStatus(const container::Metadata& md) {
   container::Status s = container::EffectiveStatus(md);
-  if (s != container::Status::kRunning && s != container::Status::kPaused) {
+  if ((s != container::Status::kRunning && s != container::Status::kPaused) ||
+      md.control_socket.empty()) {
     return s;
   }
   sandbox::ControlClient client(md.control_socket, absl::Seconds(5));
