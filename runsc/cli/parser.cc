@@ -80,8 +80,14 @@ void Parser::AddGlobal() {
   a.add_flag("--rootless", g.rootless,
              "Run without root privileges (true, false or auto)")
       ->check(CLI::IsMember({"true", "false", "auto"}));
-  a.add_flag("--overlay", g.overlay,
-             "Keep rootfs writes in an in-sandbox overlay");
+  // --overlay (the default: rootfs writes stay in an in-sandbox overlay) or
+  // --overlay=none (writes go through the gofer to the host rootfs).
+  a.add_flag("--overlay{root}", g.overlay_mode,
+             "Rootfs overlay: root (default) or none (write through)")
+      ->check(CLI::IsMember({"root", "none", "true", "false"}))
+      ->each([&g](const std::string& v) {
+        g.overlay = v != "none" && v != "false";
+      });
   a.add_option("--overlay2", g.overlay2, "Overlay configuration (gVisor)");
   a.add_option("--criu", g.criu, "Accepted for runc compatibility; unused");
   a.add_flag("--ignore-cgroups", g.ignore_cgroups, "Do not configure cgroups");

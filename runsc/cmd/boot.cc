@@ -26,9 +26,10 @@ absl::StatusOr<int> Boot(const Context& ctx) {
   c.host_network = g.network == "host";
   c.report_seccomp_violations = g.debug;
   sentry::sandbox::SandboxOptions so;
-  // gVisor's --overlay2=none writes through to the host; anything else keeps
-  // writes in the sandbox (the default).
-  so.overlay = g.overlay2 != "none";
+  // --overlay=none (or gVisor's --overlay2=none) writes through to the
+  // host; otherwise writes stay in the sandbox (the default).
+  so.overlay = g.overlay2 != "none" && g.overlay_mode != "none" &&
+               g.overlay_mode != "false";
   so.strace = g.strace;
   so.platform = g.platform;
   c.kernel_factory = [so](boot::KernelArgs args) {

@@ -38,6 +38,7 @@ std::vector<std::string> ChildGlobalArgs(const cli::GlobalOptions& g,
   a.push_back("--platform=" + g.platform);
   if (g.network != "host") a.push_back("--network=" + g.network);
   if (!g.overlay2.empty()) a.push_back("--overlay2=" + g.overlay2);
+  if (!g.overlay_mode.empty()) a.push_back("--overlay=" + g.overlay_mode);
   return a;
 }
 
