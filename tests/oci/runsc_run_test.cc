@@ -163,6 +163,14 @@ TEST_F(RunscTest, WritesStayInTheOverlay) {
   EXPECT_TRUE(Exists(bundle_ + "/rootfs/etc/hostname"));
 }
 
+TEST_F(RunscTest, OverlayNoneWritesThroughTheGofer) {
+  SetArgs({"sh", "-c", "echo through > /newfile && cat /newfile"});
+  Result r = Runsc({"--overlay=none", "run", "--bundle", bundle_, "c1"});
+  EXPECT_EQ(r.out, "through\n") << r.err;
+  EXPECT_EQ(r.code, 0);
+  EXPECT_EQ(ReadFile(bundle_ + "/rootfs/newfile"), "through\n");
+}
+
 TEST_F(RunscTest, ReadOnlyRootRefusesWrites) {
   config_["root"]["readonly"] = true;
   Result r = RunArgs({"sh", "-c", "echo x > /newfile || echo refused"});
