@@ -201,6 +201,7 @@ struct BootOptions {
   int mounts_fd = -1;
   int device_fd = -1;
   int user_log_fd = -1;
+  int log_fd = -1;  // The debug log (create passes one with --debug-log).
   std::vector<int> io_fds;
   std::vector<int> stdio_fds;
   std::vector<int> overlay_filestore_fds;
@@ -220,6 +221,7 @@ struct GoferOptions {
   int mounts_fd = -1;
   int sync_userns_fd = -1;
   int dev_io_fd = -1;
+  int log_fd = -1;
   std::vector<int> io_fds;
   bool apply_caps = false;
   bool setup_root = false;

@@ -298,6 +298,7 @@ Parser::Parser() {
       s->add_option("--mounts-fd", o.mounts_fd, "Descriptor of mount data");
       s->add_option("--device-fd", o.device_fd, "Platform device");
       s->add_option("--user-log-fd", o.user_log_fd, "User log descriptor");
+      s->add_option("--log-fd", o.log_fd, "Debug log descriptor");
       s->add_option("--io-fds", o.io_fds, "Gofer connections, one per mount")
           ->delimiter(',')
           ->take_all();
@@ -323,6 +324,7 @@ Parser::Parser() {
       s->add_option("--sync-userns-fd", o.sync_userns_fd,
                     "Wait on this before using the user namespace");
       s->add_option("--dev-io-fd", o.dev_io_fd, "Connection for /dev");
+      s->add_option("--log-fd", o.log_fd, "Debug log descriptor");
       s->add_option("--io-fds", o.io_fds, "Connections to serve, per mount")
           ->delimiter(',')
           ->take_all();

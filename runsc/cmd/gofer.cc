@@ -62,6 +62,7 @@ absl::StatusOr<int> Gofer(const Context& ctx) {
     c.mounts.push_back(std::move(gm));
   }
   c.connection_fds = o.io_fds;
+  c.log_fd = o.log_fd;
   RETURN_IF_ERROR(gofer::RunGofer(c));
   return 0;
 }

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -124,6 +125,23 @@ absl::StatusOr<container::Metadata> CreateContainer(
   lc.spec_json = spec.raw.dump();
   lc.gofer_mounts = GoferMounts(spec);
   lc.host_network = g.network == "host";
+  // --debug-log: the children log there (a directory gets one file per
+  // container), opened O_APPEND like --log.
+  base::UniqueFd log_fd;
+  if (!g.debug_log.empty()) {
+    std::string path = g.debug_log;
+    struct stat st;
+    if (path.back() == '/' ||
+        (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))) {
+      path = absl::StrCat(path, "/runsc.", o.id, ".sandbox.log");
+    }
+    log_fd.reset(::open(path.c_str(),
+                        O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
+    if (!log_fd.valid()) {
+      return cleanup(base::ErrnoStatus(errno, "--debug-log " + path));
+    }
+    lc.log_fd = log_fd.get();
+  }
   absl::StatusOr<sandbox::LaunchResult> lr = sandbox::LaunchSandbox(lc);
   if (!lr.ok()) return cleanup(lr.status());
 
