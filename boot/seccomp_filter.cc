@@ -223,7 +223,8 @@ std::vector<SyscallRule> SentrySyscallTable(const SeccompOptions& options) {
                    PTRACE_SEIZE,
                    PTRACE_INTERRUPT,
                    PTRACE_LISTEN}),
-       0, "the ptrace platform drives its stubs (no PEEKSIGINFO); a fresh stub "
+       0,
+       "the ptrace platform drives its stubs (no PEEKSIGINFO); a fresh stub "
        "runs PTRACE_TRACEME under this filter before installing its own"},
       {SYS(wait4), {}, 0, "stub stops and exits"},
       {SYS(waitid), {}, 0, "stub stops and exits"},

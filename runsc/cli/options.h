@@ -33,11 +33,11 @@ struct GlobalOptions {
   std::string network = "sandbox";  // none | sandbox | host
   bool strace = false;
   std::vector<std::string> strace_syscalls;
-  std::string rootless;  // "" (not given), true, false, auto
-  bool overlay = false;       // --overlay given (and not =none).
-  std::string overlay_mode;   // "", root, none (true/false accepted).
-  std::string overlay2;  // gVisor's --overlay2 (e.g. "root:memory").
-  std::string criu;      // runc's --criu PATH; ignored.
+  std::string rootless;      // "" (not given), true, false, auto
+  bool overlay = false;      // --overlay given (and not =none).
+  std::string overlay_mode;  // "", root, none (true/false accepted).
+  std::string overlay2;      // gVisor's --overlay2 (e.g. "root:memory").
+  std::string criu;          // runc's --criu PATH; ignored.
   bool ignore_cgroups = false;
   std::string file_access;  // exclusive | shared
   std::string panic_log;

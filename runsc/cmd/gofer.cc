@@ -40,7 +40,13 @@ absl::StatusOr<int> Gofer(const Context& ctx) {
   if (o.spec_fd < 0)
     return absl::InvalidArgumentError("gofer: --spec-fd is required");
   ASSIGN_OR_RETURN(std::string text, ReadSpecFd(o.spec_fd));
-  ASSIGN_OR_RETURN(specutils::Spec spec, specutils::ParseSpec(text, o.bundle));
+  absl::StatusOr<specutils::Spec> parsed = specutils::ParseSpec(text, o.bundle);
+  if (!parsed.ok()) {
+    return absl::Status(parsed.status().code(),
+                        absl::StrCat("gofer: the spec on --spec-fd=", o.spec_fd,
+                                     ": ", parsed.status().message()));
+  }
+  const specutils::Spec& spec = *parsed;
   gofer::GoferConfig c;
   c.rootfs = spec.root.path;
   c.rootfs_read_only = spec.root.readonly;

@@ -5,6 +5,7 @@
 #include "runsc/cli/signal.h"
 #include "runsc/cmd/commands.h"
 #include "runsc/cmd/common.h"
+#include "runsc/cmd/sandbox_ops.h"
 #include "runsc/sandbox/control_client.h"
 
 namespace runsc::cmd {
@@ -27,6 +28,7 @@ absl::StatusOr<int> Kill(const Context& ctx) {
     // --all on a stopped container: nothing left to signal.
     return 0;
   }
+  RETURN_IF_ERROR(RequireSandbox(md));
   sandbox::ControlClient client(md.control_socket);
   control::SignalRequest::Target target = control::SignalRequest::INIT;
   if (o.all) {

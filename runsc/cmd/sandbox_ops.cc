@@ -135,8 +135,8 @@ absl::StatusOr<container::Metadata> CreateContainer(
         (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))) {
       path = absl::StrCat(path, "/runsc.", o.id, ".sandbox.log");
     }
-    log_fd.reset(::open(path.c_str(),
-                        O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
+    log_fd.reset(
+        ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
     if (!log_fd.valid()) {
       return cleanup(base::ErrnoStatus(errno, "--debug-log " + path));
     }
@@ -173,8 +173,16 @@ absl::StatusOr<container::Metadata> CreateContainer(
   return *up;
 }
 
+absl::Status RequireSandbox(const container::Metadata& md) {
+  if (!md.control_socket.empty()) return absl::OkStatus();
+  return absl::UnavailableError(
+      absl::StrCat("sandbox is not running: container \"", md.id,
+                   "\" has no control socket recorded"));
+}
+
 absl::Status StartContainer(container::Store& store,
                             const container::Metadata& md) {
+  RETURN_IF_ERROR(RequireSandbox(md));
   sandbox::ControlClient client(md.control_socket);
   RETURN_IF_ERROR(client.StartRoot(md.id));
   return store

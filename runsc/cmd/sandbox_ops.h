@@ -25,6 +25,10 @@ absl::StatusOr<container::Metadata> CreateContainer(
 absl::Status StartContainer(container::Store& store,
                             const container::Metadata& md);
 
+// Unavailable "sandbox is not running" when md records no control socket
+// (start/kill/wait of a container made without a sandbox).
+absl::Status RequireSandbox(const container::Metadata& md);
+
 // Tears the sandbox down (Destroy, then SIGKILL of sandbox and gofer if they
 // linger) and waits until both are gone. Does not touch the store.
 void DestroySandbox(const container::Metadata& md);

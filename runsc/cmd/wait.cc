@@ -5,6 +5,7 @@
 #include "nlohmann/json.hpp"
 #include "runsc/cmd/commands.h"
 #include "runsc/cmd/common.h"
+#include "runsc/cmd/sandbox_ops.h"
 #include "runsc/sandbox/control_client.h"
 
 namespace runsc::cmd {
@@ -13,6 +14,7 @@ absl::StatusOr<int> Wait(const Context& ctx) {
   container::Store store = OpenStore(ctx.inv.global);
   ASSIGN_OR_RETURN(container::Metadata md,
                    LoadContainer(store, ctx.inv.wait.id));
+  RETURN_IF_ERROR(RequireSandbox(md));
   sandbox::ControlClient client(md.control_socket);
   const cli::WaitOptions& o = ctx.inv.wait;
   int pid = o.pid != 0 ? o.pid : o.rootpid;
