@@ -65,6 +65,9 @@ ErrnoStatus Exec(Task& t, const ExecEnv& env, const std::string& filename,
     for (auto& [id, timer] : t.tg().posix_timers) timer->DisarmLocked();
     t.tg().posix_timers.clear();
     t.exec_done = true;  // releases a vfork parent
+    t.tg().argv = lr->argv;
+    t.tg().envp = la.envp;
+    t.tg().exe = filename;
   }
   ExitRobustList(t);
   t.robust_list = UserAddr();

@@ -101,6 +101,9 @@ ErrnoOr<Task*> Kernel::CreateInitProcess(NewTaskArgs args) {
   t->regs_ = args.regs;
   t->set_creds(std::move(args.creds));
   t->set_name(args.name);
+  tg.argv = std::move(args.argv);
+  tg.envp = std::move(args.envp);
+  tg.exe = std::move(args.exe);
   t->files = std::move(args.files);
   t->fs = std::move(args.fs);
   return t.get();
@@ -144,6 +147,9 @@ ErrnoOr<Task*> Kernel::Clone(Task& parent, const CloneArgs& a) {
       ctg.parent->children.insert(&ctg);
       ctg.exit_signal = a.exit_signal;
       ctg.rlimits = ptg.rlimits;
+      ctg.argv = ptg.argv;
+      ctg.envp = ptg.envp;
+      ctg.exe = ptg.exe;
       ctg.handlers = (f & CLONE_SIGHAND)
                          ? ptg.handlers
                          : std::make_shared<SignalHandlers>(*ptg.handlers);

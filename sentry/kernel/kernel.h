@@ -90,6 +90,8 @@ struct NewTaskArgs {
   Registers regs;
   Credentials creds = Credentials::Root();
   std::string name = "init";
+  std::vector<std::string> argv, envp;  // for procfs
+  std::string exe;
   std::shared_ptr<ForkableResource> files;
   std::shared_ptr<ForkableResource> fs;
 };

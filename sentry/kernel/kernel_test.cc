@@ -5,6 +5,9 @@
 
 #include <sys/wait.h>
 
+#include <atomic>
+#include <thread>
+
 #include "gtest/gtest.h"
 #include "sentry/kernel/testing.h"
 
@@ -526,6 +529,99 @@ TEST(ControlTest, ProcessesSignalAndWaitPid) {
   ASSERT_TRUE(kt.kernel->SignalFromOutside(1, SIGKILL, false, true).ok());
   absl::MutexLock l(kt.kernel->mu());
   EXPECT_TRUE(kt.task->tg().exiting);
+}
+
+}  // namespace
+}  // namespace sentry::kernel
+
+namespace sentry::kernel {
+namespace {
+
+// A VFS-style blocking operation (a pipe read) registered with the task's
+// vfs::Waiter wakes up with EINTR when a signal arrives.
+TEST(BlockingTest, SignalInterruptsVfsWaiter) {
+  auto kt = MakeKernelAndTask();
+  {
+    absl::MutexLock l(kt.kernel->mu());
+    kt.task->tg().handlers->actions[SIGUSR1].handler = 0x1000;
+  }
+  absl::Mutex mu;
+  absl::CondVar cv;
+  std::atomic<bool> registered{false};
+  bool interrupted = false;
+  std::thread reader([&] {
+    vfs::WaiterRegistration reg(kt.task->vfs_waiter(), &mu, &cv);
+    absl::MutexLock l(&mu);
+    registered = true;
+    while (!kt.task->vfs_waiter()->interrupted()) cv.Wait(&mu);
+    interrupted = true;
+  });
+  while (!registered) absl::SleepFor(absl::Milliseconds(1));
+  kt.kernel->SendSignal(nullptr, kt.task, nullptr,
+                        MakeSigInfo(SIGUSR1, SI_USER));
+  reader.join();
+  EXPECT_TRUE(interrupted);
+  kt.task->ClearInterrupt();
+  EXPECT_FALSE(kt.task->vfs_waiter()->interrupted());
+}
+
+}  // namespace
+}  // namespace sentry::kernel
+
+namespace sentry::kernel {
+namespace {
+
+// SIGSTOP stops the group at its next return to user mode (the task thread
+// sleeps in HandleSignals), the parent sees WUNTRACED, SIGCONT resumes.
+TEST(JobControlTest, StopAndContinue) {
+  auto kt = MakeKernelAndTask();
+  Task* c = Fork(*kt.task);
+  int cpid = c->tid();
+  ASSERT_TRUE(
+      kt.kernel->Kill(*kt.task, cpid, MakeSigInfo(SIGSTOP, SI_USER, 1)).ok());
+  std::atomic<bool> resumed{false};
+  std::thread task_thread([&] {
+    EXPECT_TRUE(c->HandleSignals(nullptr));  // sleeps while stopped
+    resumed = true;
+  });
+  WaitOptions o;
+  o.options = WSTOPPED;  // blocks until the stop is reported
+  auto r = kt.kernel->Wait(*kt.task, o);
+  ASSERT_TRUE(r.ok() && r->has_value());
+  EXPECT_EQ((*r)->pid, cpid);
+  EXPECT_TRUE(WIFSTOPPED((*r)->status));
+  EXPECT_EQ(WSTOPSIG((*r)->status), SIGSTOP);
+  EXPECT_FALSE(resumed);
+  ASSERT_TRUE(
+      kt.kernel->Kill(*kt.task, cpid, MakeSigInfo(SIGCONT, SI_USER, 1)).ok());
+  task_thread.join();
+  EXPECT_TRUE(resumed);
+  o.options = WCONTINUED | WNOHANG;
+  r = kt.kernel->Wait(*kt.task, o);
+  ASSERT_TRUE(r.ok() && r->has_value());
+  EXPECT_TRUE(WIFCONTINUED((*r)->status));
+}
+
+// SIGKILL ends a stopped process.
+TEST(JobControlTest, KillWhileStopped) {
+  auto kt = MakeKernelAndTask();
+  Task* c = Fork(*kt.task);
+  ASSERT_TRUE(
+      kt.kernel->Kill(*kt.task, c->tid(), MakeSigInfo(SIGTSTP, SI_USER, 1))
+          .ok());
+  std::thread task_thread([&] { EXPECT_FALSE(c->HandleSignals(nullptr)); });
+  WaitOptions o;
+  o.options = WSTOPPED;
+  ASSERT_TRUE(kt.kernel->Wait(*kt.task, o).ok());
+  ASSERT_TRUE(
+      kt.kernel->Kill(*kt.task, c->tid(), MakeSigInfo(SIGKILL, SI_USER, 1))
+          .ok());
+  task_thread.join();
+  c->ExitThread(0);
+  o.options = WEXITED;
+  auto r = kt.kernel->Wait(*kt.task, o);
+  ASSERT_TRUE(r.ok() && r->has_value());
+  EXPECT_EQ(WTERMSIG((*r)->status), SIGKILL);
 }
 
 }  // namespace

@@ -96,7 +96,10 @@ void Task::Interrupt() {
     absl::MutexLock l(&block_mu_);
     block_cv_.Signal();
   }
-  if (ctx_ != nullptr) ctx_->Interrupt();
+  vfs_waiter_.Interrupt();
+  // Callers hold the kernel mu, and Run() clears this pointer under it
+  // before releasing the context, so the context outlives the call.
+  if (platform::Context* c = ctx_for_interrupt_.load()) c->Interrupt();
 }
 
 void Task::ExitThread(int status) {

@@ -8,7 +8,8 @@
 // ProcessGroup, which belongs to a Session.
 //
 // Lock order: Kernel::mu() (the task-tree and signal lock, one per kernel)
-//   -> FutexManager::mu_ -> WaitQueue::mu_ -> Task::block_mu_.
+//   -> FutexManager::mu_ -> WaitQueue::mu_ -> Task::block_mu_
+//   -> vfs::Waiter's mutex (Interrupt) -> the VFS object's registered mutex.
 // Fields marked "kernel mu" are guarded by Kernel::mu(); fields marked
 // "task thread" are touched only by the task's own host thread (or before it
 // starts). Objects are owned by shared_ptr in the Kernel and freed when
@@ -38,6 +39,7 @@
 #include "sentry/kernel/signal.h"
 #include "sentry/kernel/syscall_result.h"
 #include "sentry/kernel/user_memory.h"
+#include "sentry/vfs/waiter.h"
 
 namespace sentry::kernel {
 
@@ -128,6 +130,10 @@ class ThreadGroup {
   std::shared_ptr<ProcessGroup> pgrp;
   int exit_signal = SIGCHLD;  // sent to the parent on exit (clone low byte)
 
+  // The program image as of the last exec (procfs cmdline/environ/exe).
+  std::vector<std::string> argv, envp;
+  std::string exe;
+
   bool exiting = false;  // group exit started (exit_group or fatal signal)
   bool zombie = false;   // every task exited; waiting to be reaped
   int exit_status = 0;   // wait status once exiting
@@ -180,6 +186,7 @@ class Task {
   // kernel's ContextFactory on the task thread.
   void set_context(std::unique_ptr<platform::Context> c) {
     ctx_ = std::move(c);
+    ctx_for_interrupt_.store(ctx_.get());
   }
 
   CredentialsRef creds() const;
@@ -231,7 +238,13 @@ class Task {
   // flag stays up until the run loop has handled pending signals.
   void Interrupt();
   bool interrupted() const { return interrupted_.load(); }
-  void ClearInterrupt() { interrupted_.store(false); }
+  void ClearInterrupt() {
+    interrupted_.store(false);
+    vfs_waiter_.ClearInterrupt();
+  }
+  // The waiter VFS operations (pipes, FIFO opens) block with; Interrupt()
+  // interrupts it too.
+  vfs::Waiter* vfs_waiter() { return &vfs_waiter_; }
   // Set when the task must exit (SIGKILL, group exit, exec by another thread).
   bool killed() const { return killed_.load(); }
   void set_killed() { killed_.store(true); }
@@ -259,7 +272,9 @@ class Task {
   std::shared_ptr<ThreadGroup> tg_;
   Registers regs_;
   std::shared_ptr<UserMemory> mm_;
-  std::unique_ptr<platform::Context> ctx_;
+  std::unique_ptr<platform::Context> ctx_;  // task thread
+  // What Interrupt() may poke from other threads (set while ctx_ lives).
+  std::atomic<platform::Context*> ctx_for_interrupt_{nullptr};
 
   mutable absl::Mutex creds_mu_;
   CredentialsRef creds_ ABSL_GUARDED_BY(creds_mu_);
@@ -269,6 +284,7 @@ class Task {
   absl::CondVar block_cv_;
   bool notified_ ABSL_GUARDED_BY(block_mu_) = false;
   std::atomic<bool> interrupted_{false};
+  vfs::Waiter vfs_waiter_;
   std::atomic<bool> killed_{false};
   bool exited_ = false;  // kernel mu
 };

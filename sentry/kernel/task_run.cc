@@ -5,6 +5,7 @@
 
 #include "base/logging.h"
 #include "sentry/kernel/kernel.h"
+#include "sentry/kernel/proc_provider.h"
 #include "sentry/kernel/sigframe.h"
 
 namespace sentry::kernel {
@@ -132,6 +133,7 @@ bool Task::HandleSignals(const SyscallResult* r) {
 
 void Task::Run() {
   Kernel& k = *kernel_;
+  SetCurrentTask(this);
   if (ctx_ == nullptr) {
     ContextFactory f = k.context_factory();
     absl::StatusOr<std::unique_ptr<platform::Context>> c =
@@ -144,7 +146,14 @@ void Task::Run() {
       ctx_ = std::move(*c);
     }
   }
-  while (!killed()) {
+  {
+    absl::MutexLock l(k.mu());
+    ctx_for_interrupt_.store(ctx_.get());
+  }
+  // A signal that arrived before the context existed must still stop the
+  // first Switch.
+  if (interrupted() && ctx_ != nullptr) ctx_->Interrupt();
+  while (!killed() && ctx_ != nullptr) {
     int64_t t0 = NowNs();
     StopReason stop = ctx_->Switch(*mm_->address_space(), regs_);
     int64_t t1 = NowNs();
@@ -208,6 +217,10 @@ out:
                           : exit_request.value_or(KilledStatus(SIGKILL, false));
   }
   ExitThread(status);
+  {
+    absl::MutexLock l(k.mu());
+    ctx_for_interrupt_.store(nullptr);
+  }
   ctx_.reset();  // platform contexts are released on their own thread
 }
 
