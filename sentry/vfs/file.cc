@@ -192,12 +192,15 @@ ErrnoStatus FileDescription::IterateDir(const DirEmitter& emit) {
     if (!emit(DirEntry{"..", ino, DT_DIR, kFirstDirCookie})) return OkErrno();
     offset_ = kFirstDirCookie;
   }
-  return inode_->IterateDir(static_cast<uint64_t>(offset_),
-                            [&](const DirEntry& e) {
-                              if (!emit(e)) return false;
-                              offset_ = static_cast<int64_t>(e.next_cookie);
-                              return true;
-                            });
+  int64_t pos = offset_;
+  ErrnoStatus st =
+      inode_->IterateDir(static_cast<uint64_t>(pos), [&](const DirEntry& e) {
+        if (!emit(e)) return false;
+        pos = static_cast<int64_t>(e.next_cookie);
+        return true;
+      });
+  offset_ = pos;
+  return st;
 }
 
 }  // namespace sentry::vfs

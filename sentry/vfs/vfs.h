@@ -212,7 +212,6 @@ class VirtualFilesystem {
   Context RootContext(const VirtualDentry& root);
 
  private:
-  struct Walked;
   struct ParentAndName;
 
   // All below require ns_mu_ (shared or exclusive).

@@ -7,7 +7,9 @@
 #include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 
+#include <atomic>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -757,6 +759,68 @@ TEST_F(VfsTest, TmpfsSizeLimit) {
   EXPECT_ERRNO(vfs_.NewFilesystem("tmpfs", "", "size=abc"), EINVAL);
   EXPECT_ERRNO(vfs_.NewFilesystem("tmpfs", "", "bogus=1"), EINVAL);
   EXPECT_ERRNO(vfs_.NewFilesystem("nosuchfs", "", ""), ENODEV);
+}
+
+TEST_F(VfsTest, DupSharesOffsetAndFlags) {
+  ASSERT_OK(PutFile(vfs_, ctx_, "/f", "abcdef"));
+  auto f = vfs_.Open(ctx_, P("/f"), O_RDWR, 0);
+  ASSERT_OK(f);
+  FileRef a = *f, b = *f;  // two descriptors, one description
+  char c[2];
+  SpanDst dst(c, 2);
+  ASSERT_OK(a->Read(dst));
+  ASSERT_OK(b->Read(dst));
+  EXPECT_EQ(std::string(c, 2), "cd");
+  b->SetStatusFlags(O_APPEND | O_NONBLOCK | O_RDONLY);
+  EXPECT_EQ(a->flags() & (O_APPEND | O_NONBLOCK | O_ACCMODE),
+            O_APPEND | O_NONBLOCK | O_RDWR);  // access mode unchanged
+  auto other = vfs_.Open(ctx_, P("/f"), O_RDONLY, 0);
+  EXPECT_EQ(*(*other)->Seek(0, SEEK_CUR), 0);  // a separate open: own offset
+}
+
+// Lookups, renames, creations and removals from several threads: no
+// deadlock, no crash, and the tree is consistent at the end.
+TEST_F(VfsTest, ConcurrentNamespaceOperations) {
+  ASSERT_OK(vfs_.Mkdir(ctx_, P("/a"), 0755));
+  ASSERT_OK(vfs_.Mkdir(ctx_, P("/b"), 0755));
+  ASSERT_OK(vfs_.Mkdir(ctx_, P("/a/d"), 0755));
+  ASSERT_OK(PutFile(vfs_, ctx_, "/a/d/file", "x"));
+  constexpr int kIters = 2000;
+  std::atomic<int> errors{0};
+  std::thread renamer([&] {
+    for (int i = 0; i < kIters; ++i) {
+      const char* from = i % 2 ? "/b/d" : "/a/d";
+      const char* to = i % 2 ? "/a/d" : "/b/d";
+      if (!vfs_.Rename(ctx_, P(from), P(to), 0).ok()) ++errors;
+    }
+  });
+  std::thread creator([&] {
+    for (int i = 0; i < kIters; ++i) {
+      if (!vfs_.Mknod(ctx_, P("/a/tmp"), S_IFREG | 0644, 0).ok()) ++errors;
+      if (!vfs_.Unlink(ctx_, P("/a/tmp")).ok()) ++errors;
+    }
+  });
+  auto reader = [&] {
+    for (int i = 0; i < kIters; ++i) {
+      // Either location may hold the directory at any time; a lookup sees
+      // one of them or ENOENT, never an error of another kind.
+      for (const char* p : {"/a/d/file", "/b/d/../d/file"}) {
+        auto st = vfs_.GetStat(ctx_, P(p), true);
+        if (!st.ok() && st.error() != Errno{ENOENT}) ++errors;
+      }
+      (void)ListDir(vfs_, ctx_, "/a");
+    }
+  };
+  std::thread r1(reader), r2(reader);
+  renamer.join();
+  creator.join();
+  r1.join();
+  r2.join();
+  EXPECT_EQ(errors.load(), 0);
+  EXPECT_EQ(*GetFile(vfs_, ctx_, "/a/d/file"), "x");  // even number of moves
+  EXPECT_ERRNO(vfs_.GetStat(ctx_, P("/b/d"), true), ENOENT);
+  EXPECT_EQ(vfs_.GetStat(ctx_, P("/a"), true)->nlink, 3u);
+  EXPECT_EQ(vfs_.GetStat(ctx_, P("/b"), true)->nlink, 2u);
 }
 
 }  // namespace

@@ -131,6 +131,11 @@ std::shared_ptr<vfs::Inode> OverlayInode::upper() {
 
 bool OverlayInode::has_upper() { return upper() != nullptr; }
 
+bool OverlayInode::opaque() {
+  absl::MutexLock l(&mu_);
+  return opaque_;
+}
+
 ErrnoOr<vfs::Stat> OverlayInode::GetStat() {
   std::shared_ptr<vfs::Inode> up = upper();
   ASSIGN_OR_RETURN_ERRNO(vfs::Stat st, (up ? up : lower_)->GetStat());
@@ -375,9 +380,9 @@ ErrnoStatus OverlayInode::Rename(absl::string_view old_name,
     d.opaque_ = true;
     return OkErrno();
   };
-  if (src->IsDir() && new_lower && !src->opaque_)
+  if (src->IsDir() && new_lower && !src->opaque())
     RETURN_IF_ERRNO(mark_opaque(*src));
-  if (exchange && dst->IsDir() && old_lower && !dst->opaque_) {
+  if (exchange && dst->IsDir() && old_lower && !dst->opaque()) {
     RETURN_IF_ERRNO(mark_opaque(*dst));
   }
   if (!exchange && old_lower) RETURN_IF_ERRNO(AddWhiteout(old_name));

@@ -108,6 +108,7 @@ class OverlayInode final : public vfs::Inode {
   ErrnoStatus CopyUp();
   bool has_upper();
   bool has_lower() const { return lower_ != nullptr; }
+  bool opaque();
 
  private:
   struct MergedEntry {

@@ -98,8 +98,11 @@ class Directory final : public vfs::SimpleInode {
   ErrnoStatus Link(absl::string_view name,
                    const std::shared_ptr<vfs::Inode>& target) override;
   ErrnoStatus Unlink(absl::string_view name, bool is_dir) override;
+  // Locks both directories (ordered by address), which the thread-safety
+  // analysis cannot follow.
   ErrnoStatus Rename(absl::string_view old_name, vfs::Inode& new_dir,
-                     absl::string_view new_name, uint32_t flags) override;
+                     absl::string_view new_name,
+                     uint32_t flags) override ABSL_NO_THREAD_SAFETY_ANALYSIS;
   ErrnoStatus IterateDir(uint64_t cookie, const vfs::DirEmitter& emit) override;
 
   bool Empty();
