@@ -175,6 +175,10 @@ ErrnoOr<int64_t> CopyOutStat(Task& t, uint64_t addr, const vfs::Stat& s) {
 
 // stat-family on dirfd/path with AT_* flags.
 ErrnoOr<vfs::Stat> StatAt(Task& t, int dirfd, uint64_t path_addr, int flags) {
+  if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT |
+                AT_STATX_SYNC_TYPE)) {
+    return Errno{EINVAL};
+  }
   ASSIGN_OR_RETURN_ERRNO(std::string path, PathArg(t, path_addr));
   if (path.empty()) {
     if (!(flags & AT_EMPTY_PATH)) return Errno{ENOENT};
@@ -231,7 +235,8 @@ ErrnoOr<int64_t> DoRead(Task& t, int fd, uint64_t buf, size_t n,
                         std::optional<int64_t> off) {
   ASSIGN_OR_RETURN_ERRNO(vfs::FileRef f, GetFile(t, fd));
   UserDst dst(t.mm(), buf, n);
-  ASSIGN_OR_RETURN_ERRNO(size_t done, off ? f->PRead(dst, *off) : f->Read(dst));
+  ASSIGN_OR_RETURN_ERRNO(size_t done, off ? f->PRead(dst, *off, t.vfs_waiter())
+                                          : f->Read(dst, t.vfs_waiter()));
   return static_cast<int64_t>(done);
 }
 
@@ -239,7 +244,8 @@ ErrnoOr<int64_t> DoWrite(Task& t, int fd, uint64_t buf, size_t n,
                          std::optional<int64_t> off) {
   ASSIGN_OR_RETURN_ERRNO(vfs::FileRef f, GetFile(t, fd));
   UserSrc src(t.mm(), buf, n);
-  auto r = off ? f->PWrite(src, *off) : f->Write(src);
+  auto r = off ? f->PWrite(src, *off, t.vfs_waiter())
+               : f->Write(src, t.vfs_waiter());
   if (!r.ok() && r.error() == Errno{EPIPE}) {
     siginfo_t info{};
     info.si_signo = SIGPIPE;
@@ -421,7 +427,11 @@ ErrnoOr<int64_t> DoReadlink(Task& t, int dirfd, uint64_t path_addr,
 
 ErrnoOr<int64_t> DoStatx(Task& t, int dirfd, uint64_t path_addr, int flags,
                          uint32_t mask, uint64_t out) {
-  (void)mask;
+  // Linux: STATX__RESERVED in the mask, or both sync types, is EINVAL.
+  if ((mask & 0x80000000u) ||
+      (flags & AT_STATX_SYNC_TYPE) == AT_STATX_SYNC_TYPE) {
+    return Errno{EINVAL};
+  }
   ASSIGN_OR_RETURN_ERRNO(vfs::Stat s, StatAt(t, dirfd, path_addr, flags));
   struct statx x;
   std::memset(&x, 0, sizeof(x));
@@ -855,6 +865,7 @@ vfs::VirtualFilesystem* SandboxVfs() { return g_vfs.load(); }
 vfs::Context TaskContext(Task& t) {
   vfs::Context ctx;
   ctx.creds = t.creds();
+  ctx.waiter = t.vfs_waiter();  // signals interrupt blocking opens
   auto* fs = static_cast<FsResource*>(t.fs.get());
   absl::MutexLock l(&fs->mu);
   ctx.umask = fs->umask;

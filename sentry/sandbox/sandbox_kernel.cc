@@ -26,6 +26,7 @@
 #include "sentry/fs/tmpfs/tmpfs.h"
 #include "sentry/kernel/kernel.h"
 #include "sentry/kernel/mm_adapter.h"
+#include "sentry/kernel/proc_provider.h"
 #include "sentry/loader/loader.h"
 #include "sentry/mm/memory_file.h"
 #include "sentry/platform/platform.h"
@@ -257,7 +258,8 @@ absl::Status Kernel::BuildFilesystem(std::vector<base::UniqueFd> io_fds) {
   po.num_cpus = kernel_->NumCpus();
   po.kernel_release = kernel_->config().release;
   po.kernel_version = kernel_->config().version;
-  fs::procfs::RegisterProcfs(v, nullptr, po);
+  fs::procfs::RegisterProcfs(
+      v, std::make_shared<kernel::KernelProcessProvider>(kernel_.get()), po);
   fs::sysfs::RegisterSysfs(v, kernel_->NumCpus());
 
   if (io_fds.empty()) {
