@@ -1,6 +1,7 @@
 #include "sentry/sandbox/sandbox_kernel.h"
 
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -205,6 +206,16 @@ absl::Status Kernel::Init(boot::KernelArgs& args) {
   ASSIGN_OR_RETURN(platform_, platform::NewPlatform(opts_.platform, mf_->fd()));
 
   kernel::KernelConfig kc;
+  // Asked of the host now: glibc answers by opening /sys and /proc files,
+  // which the sentry's seccomp filter forbids once the sandbox runs.
+  long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+  kc.num_cpus = cpus > 0 ? static_cast<int>(cpus) : 1;
+  // glibc's malloc sizes its arena limit from get_nprocs() (an open of
+  // /sys/devices/system/cpu/online) the first time a thread contends for an
+  // arena; fixing the limit now keeps that open from ever happening.
+  mallopt(M_ARENA_MAX, 8 * kc.num_cpus);
+  kc.total_ram = static_cast<uint64_t>(sysconf(_SC_PHYS_PAGES)) *
+                 static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
   std::string hostname = spec_.value("hostname", "");
   if (!hostname.empty()) kc.nodename = hostname;
   kernel_ = std::make_unique<kernel::Kernel>(kc);
