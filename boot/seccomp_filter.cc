@@ -253,6 +253,7 @@ std::vector<SyscallRule> SentrySyscallTable(const SeccompOptions& options) {
       {SYS(sched_setaffinity), {}, 0, "keeping task and stub on one CPU"},
       {SYS(getrandom), {}, 0, "the sentry's getrandom, AT_RANDOM"},
       {SYS(getrusage), {}, 0, "stats for events"},
+      {SYS(sysinfo), {}, 0, "tmpfs limits (glibc's sysconf(_SC_PHYS_PAGES))"},
       {SYS(prctl),
        OneOf32(0,
                {PR_SET_NAME, PR_GET_NAME, PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS,
