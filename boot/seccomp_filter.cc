@@ -57,6 +57,13 @@ constexpr uint64_t kThreadCloneFlags =
 constexpr uint64_t kForkCloneFlags =
     CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | SIGCHLD;
 
+// The ptrace platform's raw clone of a stub (ptrace_platform.cc: no atfork
+// handlers, no tid bookkeeping).
+constexpr uint64_t kRawForkCloneFlags = SIGCHLD;
+// Further stubs: the first stub clones itself (ptrace_platform.cc), under
+// this filter too.
+constexpr uint64_t kStubCloneFlags = CLONE_VM | CLONE_PARENT | CLONE_UNTRACED;
+
 #define SYS(name) #name, SCMP_SYS(name)
 
 int g_report_fd = 2;
@@ -177,14 +184,18 @@ std::vector<SyscallRule> SentrySyscallTable(const SeccompOptions& options) {
 
       // Threads, processes and the ptrace platform.
       {SYS(clone),
-       {{Eq(0, kThreadCloneFlags)}, {Eq(0, kForkCloneFlags)}},
+       {{Eq(0, kThreadCloneFlags)},
+        {Eq(0, kForkCloneFlags)},
+        {Eq(0, kRawForkCloneFlags)},
+        {Eq(0, kStubCloneFlags)}},
        0,
        "sentry threads (pthread_create) and stub processes (fork)"},
       // clone3 passes flags in memory, beyond the filter's reach: ENOSYS
       // makes glibc fall back to clone(2), checked above.
       {SYS(clone3), {}, ENOSYS, "forces glibc onto clone(2)"},
       {SYS(ptrace),
-       OneOf32(0, {PTRACE_PEEKTEXT,
+       OneOf32(0, {PTRACE_TRACEME,  // a new ptrace stub, before its filter
+                   PTRACE_PEEKTEXT,
                    PTRACE_PEEKDATA,
                    PTRACE_PEEKUSER,
                    PTRACE_POKETEXT,
@@ -212,7 +223,9 @@ std::vector<SyscallRule> SentrySyscallTable(const SeccompOptions& options) {
                    PTRACE_SEIZE,
                    PTRACE_INTERRUPT,
                    PTRACE_LISTEN}),
-       0, "the ptrace platform drives its stubs (no TRACEME, no PEEKSIGINFO)"},
+       0,
+       "the ptrace platform drives its stubs (no PEEKSIGINFO); a fresh stub "
+       "runs PTRACE_TRACEME under this filter before installing its own"},
       {SYS(wait4), {}, 0, "stub stops and exits"},
       {SYS(waitid), {}, 0, "stub stops and exits"},
       // Only positive-or-zero pids: no kill(-1) broadcast, no negative
@@ -222,6 +235,10 @@ std::vector<SyscallRule> SentrySyscallTable(const SeccompOptions& options) {
       {SYS(exit), {}, 0, "thread exit"},
       {SYS(exit_group), {}, 0, "process exit"},
       {SYS(getpid), {}, 0, "identity"},
+      // A new ptrace stub runs under this filter until it installs its own:
+      // it closes inherited descriptors and waits in pause().
+      {SYS(close_range), {}, 0, "stub setup: closing inherited descriptors"},
+      {SYS(pause), {}, 0, "stub setup: waiting for the tracer"},
       {SYS(gettid), {}, 0, "identity, tgkill targets"},
       {SYS(set_robust_list), {}, 0, "glibc thread start"},
       {SYS(rseq), {}, 0, "glibc thread start"},
@@ -236,6 +253,7 @@ std::vector<SyscallRule> SentrySyscallTable(const SeccompOptions& options) {
       {SYS(sched_setaffinity), {}, 0, "keeping task and stub on one CPU"},
       {SYS(getrandom), {}, 0, "the sentry's getrandom, AT_RANDOM"},
       {SYS(getrusage), {}, 0, "stats for events"},
+      {SYS(sysinfo), {}, 0, "tmpfs limits (glibc's sysconf(_SC_PHYS_PAGES))"},
       {SYS(prctl),
        OneOf32(0,
                {PR_SET_NAME, PR_GET_NAME, PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS,

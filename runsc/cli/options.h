@@ -33,10 +33,11 @@ struct GlobalOptions {
   std::string network = "sandbox";  // none | sandbox | host
   bool strace = false;
   std::vector<std::string> strace_syscalls;
-  std::string rootless;  // "" (not given), true, false, auto
-  bool overlay = false;
-  std::string overlay2;  // gVisor's --overlay2 (e.g. "root:memory").
-  std::string criu;      // runc's --criu PATH; ignored.
+  std::string rootless;      // "" (not given), true, false, auto
+  bool overlay = false;      // --overlay given (and not =none).
+  std::string overlay_mode;  // "", root, none (true/false accepted).
+  std::string overlay2;      // gVisor's --overlay2 (e.g. "root:memory").
+  std::string criu;          // runc's --criu PATH; ignored.
   bool ignore_cgroups = false;
   std::string file_access;  // exclusive | shared
   std::string panic_log;
@@ -200,6 +201,7 @@ struct BootOptions {
   int mounts_fd = -1;
   int device_fd = -1;
   int user_log_fd = -1;
+  int log_fd = -1;  // The debug log (create passes one with --debug-log).
   std::vector<int> io_fds;
   std::vector<int> stdio_fds;
   std::vector<int> overlay_filestore_fds;
@@ -219,6 +221,7 @@ struct GoferOptions {
   int mounts_fd = -1;
   int sync_userns_fd = -1;
   int dev_io_fd = -1;
+  int log_fd = -1;
   std::vector<int> io_fds;
   bool apply_caps = false;
   bool setup_root = false;

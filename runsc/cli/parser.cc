@@ -80,8 +80,14 @@ void Parser::AddGlobal() {
   a.add_flag("--rootless", g.rootless,
              "Run without root privileges (true, false or auto)")
       ->check(CLI::IsMember({"true", "false", "auto"}));
-  a.add_flag("--overlay", g.overlay,
-             "Keep rootfs writes in an in-sandbox overlay");
+  // --overlay (the default: rootfs writes stay in an in-sandbox overlay) or
+  // --overlay=none (writes go through the gofer to the host rootfs).
+  a.add_flag("--overlay{root}", g.overlay_mode,
+             "Rootfs overlay: root (default) or none (write through)")
+      ->check(CLI::IsMember({"root", "none", "true", "false"}))
+      ->each([&g](const std::string& v) {
+        g.overlay = v != "none" && v != "false";
+      });
   a.add_option("--overlay2", g.overlay2, "Overlay configuration (gVisor)");
   a.add_option("--criu", g.criu, "Accepted for runc compatibility; unused");
   a.add_flag("--ignore-cgroups", g.ignore_cgroups, "Do not configure cgroups");
@@ -292,6 +298,7 @@ Parser::Parser() {
       s->add_option("--mounts-fd", o.mounts_fd, "Descriptor of mount data");
       s->add_option("--device-fd", o.device_fd, "Platform device");
       s->add_option("--user-log-fd", o.user_log_fd, "User log descriptor");
+      s->add_option("--log-fd", o.log_fd, "Debug log descriptor");
       s->add_option("--io-fds", o.io_fds, "Gofer connections, one per mount")
           ->delimiter(',')
           ->take_all();
@@ -317,6 +324,7 @@ Parser::Parser() {
       s->add_option("--sync-userns-fd", o.sync_userns_fd,
                     "Wait on this before using the user namespace");
       s->add_option("--dev-io-fd", o.dev_io_fd, "Connection for /dev");
+      s->add_option("--log-fd", o.log_fd, "Debug log descriptor");
       s->add_option("--io-fds", o.io_fds, "Connections to serve, per mount")
           ->delimiter(',')
           ->take_all();

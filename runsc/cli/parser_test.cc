@@ -74,6 +74,15 @@ TEST(ParserTest, EqualsFormAndRuncOnlyFlags) {
   EXPECT_EQ(inv.create.preserve_fds, 2);
 }
 
+TEST(ParserTest, OverlayNoneWritesThrough) {
+  Invocation inv = MustParse({"--overlay=none", "run", "id1"});
+  EXPECT_FALSE(inv.global.overlay);
+  EXPECT_EQ(inv.global.overlay_mode, "none");
+  inv = MustParse({"--overlay", "run", "id1"});
+  EXPECT_TRUE(inv.global.overlay);
+  EXPECT_EQ(inv.global.overlay_mode, "root");
+}
+
 TEST(ParserTest, GoStyleSingleDashLongFlags) {
   Invocation inv = MustParse({"-root", "/x", "-log-format=json", "-debug",
                               "-debug-log", "/tmp/d/", "run", "-bundle", "/b",

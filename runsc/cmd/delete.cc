@@ -10,6 +10,7 @@
 #include "base/status_macros.h"
 #include "runsc/cmd/commands.h"
 #include "runsc/cmd/common.h"
+#include "runsc/cmd/sandbox_ops.h"
 
 namespace runsc::cmd {
 namespace {
@@ -42,6 +43,8 @@ absl::StatusOr<int> Delete(const Context& ctx) {
     return 0;
   }
   using container::Status;
+  // A sandbox whose init has exited is stopped (and may be deleted).
+  md->status = LiveStatus(*md);
   if (!o.force) {
     absl::Status allowed =
         container::CheckOperation(md->status, container::Operation::kDelete);
@@ -50,7 +53,11 @@ absl::StatusOr<int> Delete(const Context& ctx) {
                           absl::StrCat(allowed.message(), " (use --force)"));
     }
   }
-  if (md->status != Status::kStopped) {
+  if (!md->control_socket.empty()) {
+    // Destroy asks the sandbox to kill everything and exit; processes that
+    // linger are SIGKILLed; the gofer exits once its connections close.
+    DestroySandbox(*md);
+  } else if (md->status != Status::kStopped) {
     KillRecorded(md->sandbox_pid, md->sandbox_start_time, "sandbox");
     KillRecorded(md->init_pid, md->init_start_time, "init");
   }

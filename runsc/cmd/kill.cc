@@ -5,8 +5,12 @@
 #include "runsc/cli/signal.h"
 #include "runsc/cmd/commands.h"
 #include "runsc/cmd/common.h"
+#include "runsc/cmd/sandbox_ops.h"
+#include "runsc/sandbox/control_client.h"
 
 namespace runsc::cmd {
+
+namespace control = ::runsc::control;
 
 absl::StatusOr<int> Kill(const Context& ctx) {
   const cli::KillOptions& o = ctx.inv.kill;
@@ -20,9 +24,20 @@ absl::StatusOr<int> Kill(const Context& ctx) {
   }
   LOG(DEBUG) << "kill " << md.id << " " << cli::SignalName(sig)
              << (o.all ? " (all)" : "");
-  return NotImplemented(
-      "kill", absl::StrCat("delivering ", cli::SignalName(sig),
-                           " needs the sandbox, which is not built yet"));
+  if (md.status == container::Status::kStopped) {
+    // --all on a stopped container: nothing left to signal.
+    return 0;
+  }
+  RETURN_IF_ERROR(RequireSandbox(md));
+  sandbox::ControlClient client(md.control_socket);
+  control::SignalRequest::Target target = control::SignalRequest::INIT;
+  if (o.all) {
+    target = control::SignalRequest::ALL;
+  } else if (o.pid != 0) {
+    target = control::SignalRequest::PROCESS;
+  }
+  RETURN_IF_ERROR(client.Signal(md.id, target, o.pid, sig));
+  return 0;
 }
 
 }  // namespace runsc::cmd

@@ -2,6 +2,7 @@
 #include "base/status_macros.h"
 #include "runsc/cmd/commands.h"
 #include "runsc/cmd/common.h"
+#include "runsc/cmd/sandbox_ops.h"
 
 namespace runsc::cmd {
 
@@ -11,9 +12,8 @@ absl::StatusOr<int> Start(const Context& ctx) {
                    LoadContainer(store, ctx.inv.start.id));
   RETURN_IF_ERROR(
       container::CheckOperation(md.status, container::Operation::kStart));
-  return NotImplemented("start",
-                        "the sandbox is not built yet, so there is no process "
-                        "to start");
+  RETURN_IF_ERROR(StartContainer(store, md));
+  return 0;
 }
 
 }  // namespace runsc::cmd

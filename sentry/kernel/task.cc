@@ -117,6 +117,13 @@ void Task::ExitThread(int status) {
       }
     }
   }
+  // Linux's exit_files/exit_fs: descriptors close when the thread exits,
+  // not when its zombie is reaped (a pipe's reader sees EOF at once). Only
+  // the task thread touches these, so no lock is needed.
+  std::shared_ptr<ForkableResource> files_ref = std::move(files);
+  std::shared_ptr<ForkableResource> fs_ref = std::move(fs);
+  files_ref.reset();
+  fs_ref.reset();
   kernel_->ThreadExited(this, status);
 }
 

@@ -286,22 +286,34 @@ ErrnoOr<std::unique_ptr<MemoryManager>> MemoryManager::Fork(
     Vma c = v;
     c.locked = false;  // memory locks are not inherited (Linux)
     child->vmas_.emplace(start, std::move(c));
-    bool write_protect = false;
+    // Write-protect, in the parent's stub, exactly the private pages it has
+    // mapped writable: they now share frames with the child (copy on write).
+    // mprotect over the whole VMA would fail with ENOMEM at the first page
+    // the stub has not mapped yet (lazy faults) and protect nothing.
+    uint64_t run_start = 0, run_end = 0;
+    int run_prot = 0;
+    auto flush = [&]() {
+      if (run_end > run_start && as_ != nullptr) {
+        (void)as_->Protect(run_start, run_end - run_start, run_prot);
+      }
+      run_start = run_end = 0;
+    };
     for (auto it = pages_.lower_bound(v.start);
          it != pages_.end() && it->first < v.end; ++it) {
       mf_->IncRef(it->second.frame);
       child->pages_.emplace(it->first, Pte{it->second.frame, 0});
       if (!v.shared && (it->second.mapped_prot & PROT_WRITE)) {
-        write_protect = true;
         it->second.mapped_prot &= ~PROT_WRITE;
+        int prot = it->second.mapped_prot;
+        if (run_end != it->first || prot != run_prot) {
+          flush();
+          run_start = it->first;
+          run_prot = prot;
+        }
+        run_end = it->first + kPageSize;
       }
     }
-    // The parent's stub must no longer write the now-shared frames.
-    if (write_protect && as_ != nullptr) {
-      (void)as_->Protect(v.start, v.end - v.start, v.prot & ~PROT_WRITE);
-      // Pages that were mapped with the full protection now have less; pages
-      // not mapped stay unmapped (mprotect does not create mappings).
-    }
+    flush();
   }
   child->brk_start_ = brk_start_;
   child->brk_ = brk_;

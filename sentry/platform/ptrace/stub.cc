@@ -213,7 +213,10 @@ absl::StatusOr<StubPage> StubPage::Create(int memory_file_fd) {
   if (code_len > kPage) return absl::InternalError("stub code exceeds a page");
   void* mem = MAP_FAILED;
   uint64_t addr = kStubSearchStart;
-  for (int i = 0; i < 1024; ++i, addr += kPage) {
+  // Page by page first, then in 16 MiB strides: a large mapping of the
+  // sentry (the memory file's reservation) may cover the first candidates.
+  for (int i = 0; i < 1024 + 8192 && addr + kPage <= kTaskSize;
+       addr += (i < 1024 ? kPage : (uint64_t{16} << 20)), ++i) {
     // The filter compares 32-bit halves: keep the page within one 4 GiB half.
     if ((addr >> 32) != ((addr + kPage - 1) >> 32)) continue;
     mem = mmap(reinterpret_cast<void*>(addr), kPage, PROT_READ | PROT_WRITE,
