@@ -338,19 +338,16 @@ ErrnoOr<int64_t> DoFcntl(Task& t, int fd, int cmd, uint64_t arg) {
     case F_SETFL:
       f->SetStatusFlags(static_cast<int>(arg));
       return 0;
-    case F_GETLK: {
-      // Record locks are not kept: nothing ever conflicts.
-      struct flock fl;
-      RETURN_IF_ERRNO(t.mm().CopyInFull(UserAddr(arg), &fl, sizeof(fl)));
-      fl.l_type = F_UNLCK;
-      RETURN_IF_ERRNO(t.mm().CopyOutFull(UserAddr(arg), &fl, sizeof(fl)));
-      return 0;
-    }
+    case F_GETLK:
     case F_SETLK:
     case F_SETLKW:
+    case F_OFD_GETLK:
     case F_OFD_SETLK:
     case F_OFD_SETLKW:
-      return 0;
+      // No lock table yet. Pretending a lock was taken would let two
+      // processes corrupt a file they both believe they own, so refuse the
+      // way Linux does when locking is unavailable (as on some NFS mounts).
+      return Errno{ENOLCK};
     default:
       return Errno{EINVAL};
   }
