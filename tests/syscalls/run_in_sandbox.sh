@@ -17,8 +17,15 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 name=$(basename "$binary")
 work=$(mktemp -d "${TMPDIR:-/tmp}/syscalls-sandbox.XXXXXX")
-cleanup() { [ "${KEEP_BUNDLE:-0}" = 1 ] || rm -rf "$work"; }
+id="syscalls-${name}-$$"
+# The sandbox outlives a killed front end (as runc's containers do), so a
+# timed-out or interrupted run must delete its container explicitly.
+cleanup() {
+  "$runsc" --root "$work/state" delete --force "$id" >/dev/null 2>&1 || true
+  [ "${KEEP_BUNDLE:-0}" = 1 ] || rm -rf "$work"
+}
 trap cleanup EXIT
+trap 'exit 143' TERM INT
 
 bundle="$work/bundle"
 "$repo/scripts/make-busybox-bundle.sh" "$bundle" "/tests/$name" "$@" >/dev/null
@@ -37,7 +44,6 @@ sed -i \
   -e 's|"TERM=xterm"|"TERM=xterm", "TEST_TMPDIR=/tmp"|' \
   "$bundle/config.json"
 
-id="syscalls-${name}-$$"
 status=0
 # shellcheck disable=SC2086 # RUNSC_FLAGS is a list of flags.
 "$runsc" ${RUNSC_FLAGS:-} --root "$work/state" run --bundle "$bundle" "$id" || status=$?
