@@ -14,7 +14,8 @@ absl::Status ErrnoStatus(int err, absl::string_view what) {
   char buf[128];
   // GNU strerror_r returns a pointer that may or may not be `buf`.
   const char* text = strerror_r(err, buf, sizeof(buf));
-  absl::Status status(absl::ErrnoToStatusCode(err), absl::StrCat(what, ": ", text));
+  absl::Status status(absl::ErrnoToStatusCode(err),
+                      absl::StrCat(what, ": ", text));
   status.SetPayload(kErrnoPayload, absl::Cord(absl::StrCat(err)));
   return status;
 }

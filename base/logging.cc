@@ -41,9 +41,7 @@ absl::string_view LevelName(LogLevel level) {
   return "info";
 }
 
-char LevelLetter(LogLevel level) {
-  return "DIWEF"[static_cast<int>(level)];
-}
+char LevelLetter(LogLevel level) { return "DIWEF"[static_cast<int>(level)]; }
 
 void AppendJsonString(std::string* out, absl::string_view s) {
   out->push_back('"');
@@ -109,8 +107,8 @@ std::string FormatLogRecord(LogFormat format, LogLevel level, absl::Time t,
     out.append(",\"msg\":");
     AppendJsonString(&out, msg);
     out.append(",\"time\":");
-    AppendJsonString(&out,
-                     absl::FormatTime("%Y-%m-%d%ET%H:%M:%E6SZ", t, absl::UTCTimeZone()));
+    AppendJsonString(&out, absl::FormatTime("%Y-%m-%d%ET%H:%M:%E6SZ", t,
+                                            absl::UTCTimeZone()));
     out.append("}\n");
   } else {
     out = absl::StrCat(
@@ -123,7 +121,8 @@ std::string FormatLogRecord(LogFormat format, LogLevel level, absl::Time t,
 
 void AddLogSink(int fd, LogFormat format, LogLevel min_level, bool owned) {
   absl::MutexLock lock(&sinks_mu);
-  if (sinks == nullptr) sinks = new std::vector<Sink>();  // NOLINT: leaked on purpose
+  if (sinks == nullptr)
+    sinks = new std::vector<Sink>();  // NOLINT: leaked on purpose
   sinks->push_back(Sink{fd, format, min_level, owned});
   sinks_configured = true;
 }
@@ -144,7 +143,8 @@ void LogMessage(LogLevel level, absl::string_view msg) {
     if (!sinks_configured) {
       // Before configuration, warnings and errors still reach stderr.
       if (level >= LogLevel::kWarning) {
-        WriteAll(STDERR_FILENO, FormatLogRecord(LogFormat::kText, level, now, msg));
+        WriteAll(STDERR_FILENO,
+                 FormatLogRecord(LogFormat::kText, level, now, msg));
       }
     } else if (sinks != nullptr) {
       for (const Sink& s : *sinks) {

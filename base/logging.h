@@ -21,7 +21,13 @@
 
 namespace base {
 
-enum class LogLevel { kDebug = 0, kInfo = 1, kWarning = 2, kError = 3, kFatal = 4 };
+enum class LogLevel {
+  kDebug = 0,
+  kInfo = 1,
+  kWarning = 2,
+  kError = 3,
+  kFatal = 4
+};
 enum class LogFormat { kText, kJson };
 
 // Parses "text" / "json".
@@ -39,7 +45,8 @@ void AddLogSink(int fd, LogFormat format, LogLevel min_level, bool owned);
 // that must not keep the parent's log descriptors.
 void ClearLogSinks();
 
-// Writes `msg` to every sink whose level admits it. kFatal aborts after writing.
+// Writes `msg` to every sink whose level admits it. kFatal aborts after
+// writing.
 void LogMessage(LogLevel level, absl::string_view msg);
 
 // Stream-style front end used by the LOG macro.
@@ -67,8 +74,8 @@ class LogRecord {
 
 // CHECK is only for our own invariants, never for input from the application,
 // the gofer's peer or config files.
-#define CHECK(cond)                                                  \
-  if (!(cond))                                                       \
+#define CHECK(cond) \
+  if (!(cond))      \
   LOG(FATAL) << __FILE__ << ":" << __LINE__ << ": CHECK failed: " #cond " "
 
 #endif  // BASE_LOGGING_H_

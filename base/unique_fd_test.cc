@@ -24,7 +24,8 @@ TEST(UniqueFdTest, MoveTransfersOwnership) {
   UniqueFd a(::open("/dev/null", O_RDONLY | O_CLOEXEC));
   int raw = a.get();
   UniqueFd b = std::move(a);
-  EXPECT_FALSE(a.valid());  // NOLINT(bugprone-use-after-move): testing the moved-from state.
+  EXPECT_FALSE(a.valid());  // NOLINT(bugprone-use-after-move): testing the
+                            // moved-from state.
   EXPECT_EQ(b.get(), raw);
   int released = b.release();
   EXPECT_FALSE(b.valid());

@@ -31,8 +31,11 @@ absl::string_view ErrnoName(Errno e);
 template <typename T>
 class [[nodiscard]] ErrnoOr {
  public:
-  ErrnoOr(T value) : v_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
-  ErrnoOr(Errno err) : v_(std::in_place_index<1>, err) {}              // NOLINT: implicit by design
+  ErrnoOr(T value)
+      : v_(std::in_place_index<0>, std::move(value)) {
+  }  // NOLINT: implicit by design
+  ErrnoOr(Errno err)
+      : v_(std::in_place_index<1>, err) {}  // NOLINT: implicit by design
 
   bool ok() const { return v_.index() == 0; }
   Errno error() const { return std::get<1>(v_); }
@@ -78,10 +81,10 @@ Errno StatusToErrno(const absl::Status& status);
 
 // Returns the Errno from the enclosing function if `expr` (an ErrnoOr<...>)
 // failed.
-#define RETURN_IF_ERRNO(expr)                                  \
-  do {                                                         \
-    auto sentry_res_ = (expr);                                 \
-    if (!sentry_res_.ok()) return sentry_res_.error();         \
+#define RETURN_IF_ERRNO(expr)                          \
+  do {                                                 \
+    auto sentry_res_ = (expr);                         \
+    if (!sentry_res_.ok()) return sentry_res_.error(); \
   } while (0)
 
 // ASSIGN_OR_RETURN_ERRNO(lhs, expr): on error returns the Errno, otherwise
