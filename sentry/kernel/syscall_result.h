@@ -44,6 +44,10 @@ class [[nodiscard]] SyscallResult {
     r.no_return_ = true;
     return r;
   }
+  // An error result. Implicit so that handlers can use RETURN_IF_ERRNO and
+  // ASSIGN_OR_RETURN_ERRNO (which return the bare Errno).
+  SyscallResult(Errno e)  // NOLINT(google-explicit-constructor)
+      : SyscallResult(0, ToInt(e), RestartKind::kNone) {}
   // From ErrnoOr<integral> / ErrnoStatus.
   template <typename T>
   static SyscallResult From(const ErrnoOr<T>& r) {

@@ -231,17 +231,7 @@ absl::Status Kernel::Init(boot::KernelArgs& args) {
     stdio_.push_back(std::move(*f));
   }
 
-  // Wiring of the kernel: file syscalls first, then the kernel's table.
-  kernel_->SetSyscallDispatcher([](Task& t) {
-    if (auto r = DispatchFileSyscall(t)) return *r;
-    uint64_t nr = t.regs().SyscallNo();
-    kernel::SyscallResult r = syscalls::Dispatch(t);
-    if ((nr == SYS_execve || nr == SYS_execveat) && !r.IsError() &&
-        t.files != nullptr) {
-      TaskFdTable(t).CloseOnExec();
-    }
-    return r;
-  });
+  syscalls::InstallDispatcher(*kernel_);
   platform::Platform* p = platform_.get();
   kernel_->SetContextFactory([p] { return p->NewContext(); });
   mm::MemoryFile* mf = mf_.get();

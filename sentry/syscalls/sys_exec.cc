@@ -3,6 +3,8 @@
 #include <sys/syscall.h>
 
 #include "sentry/kernel/exec.h"
+#include "sentry/syscalls/file_context.h"
+#include "sentry/syscalls/file_locks.h"
 #include "sentry/syscalls/syscall_table.h"
 
 namespace sentry::syscalls {
@@ -45,6 +47,13 @@ SyscallResult DoExec(Task& t, UserAddr path, UserAddr argv, UserAddr envp) {
   kernel::ExecEnv env = t.kernel().exec_env();
   auto s = kernel::Exec(t, env, *filename, std::move(*a), std::move(*e));
   if (!s.ok()) return SyscallResult::Error(s.error());
+  if (HasFiles(t)) {
+    // Past the point of no return: close the O_CLOEXEC descriptors (their
+    // record locks go with them, as on Linux).
+    for (const vfs::FileRef& f : TaskFdTable(t).CloseOnExec()) {
+      if (f) ReleaseProcessLocks(t, *f);
+    }
+  }
   return SyscallResult::NoReturn();
 }
 

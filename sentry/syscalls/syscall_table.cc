@@ -22,6 +22,10 @@ SyscallTable::SyscallTable() : entries_(SENTRY_SYSCALL_MAX_NR + 1) {
   RegisterMiscSyscalls(*this);
   RegisterMmapSyscalls(*this);
   RegisterExecSyscalls(*this);
+  RegisterReadWriteSyscalls(*this);
+  RegisterFdSyscalls(*this);
+  RegisterStatSyscalls(*this);
+  RegisterPathSyscalls(*this);
 }
 
 const SyscallTable& SyscallTable::Get() {

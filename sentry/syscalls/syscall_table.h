@@ -55,6 +55,10 @@ void RegisterIdentitySyscalls(SyscallTable& t);
 void RegisterMiscSyscalls(SyscallTable& t);
 void RegisterMmapSyscalls(SyscallTable& t);
 void RegisterExecSyscalls(SyscallTable& t);
+void RegisterReadWriteSyscalls(SyscallTable& t);
+void RegisterFdSyscalls(SyscallTable& t);
+void RegisterStatSyscalls(SyscallTable& t);
+void RegisterPathSyscalls(SyscallTable& t);
 
 // Serves the syscall stop of `t`: decodes, dispatches, logs ENOSYS once per
 // kernel and, when strace is on, one line per call.

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 
 #include "absl/base/thread_annotations.h"
@@ -28,8 +29,18 @@
 namespace sentry::vfs {
 
 class Waiter;
+class EventQueue;
 class FileImpl;
 class VirtualFilesystem;
+
+// What an ioctl handler may do with the caller's memory.
+class IoctlCaller {
+ public:
+  virtual ~IoctlCaller() = default;
+  virtual ErrnoStatus CopyIn(uint64_t addr, std::span<std::byte> dst) = 0;
+  virtual ErrnoStatus CopyOut(uint64_t addr,
+                              std::span<const std::byte> src) = 0;
+};
 
 // What an inode's Open sees.
 struct OpenRequest {
@@ -163,6 +174,16 @@ class FileImpl {
   virtual ErrnoStatus Sync() { return OkErrno(); }
   // poll(2) readiness: the subset of `mask` (POLLIN/POLLOUT/...) ready now.
   virtual uint32_t Readiness(uint32_t mask);
+  // Where readiness changes are announced (events.h); nullptr for files
+  // whose readiness never changes (always ready).
+  virtual EventQueue* Events() { return nullptr; }
+  // ioctl(2) requests specific to this file (FIONREAD, TCGETS...). The
+  // syscall layer has handled the generic ones (FIOCLEX, FIONBIO...) and
+  // ttys. Default ENOTTY, as Linux for files without an ioctl method.
+  virtual ErrnoOr<int64_t> Ioctl(uint32_t cmd, uint64_t arg,
+                                 IoctlCaller& caller) {
+    return Errno{ENOTTY};
+  }
 };
 
 // A mounted file system instance.

@@ -29,7 +29,7 @@ ErrnoOr<size_t> Pipe::Read(vfs::IoDst& dst, const vfs::IoOptions& opts) {
         if (*n < chunk) break;
       }
       if (size_ == 0) head_ = 0;
-      cv_.SignalAll();
+      WakeLocked();
       if (done == 0) return Errno{EFAULT};
       return done;
     }
@@ -68,7 +68,7 @@ ErrnoOr<size_t> Pipe::Write(vfs::IoSrc& src, const vfs::IoOptions& opts) {
         if (*c < chunk) break;
       }
       done += copied;
-      cv_.SignalAll();
+      WakeLocked();
       if (copied < n) return done > 0 ? ErrnoOr<size_t>(done) : Errno{EFAULT};
       if (done == total) return done;
       continue;
@@ -95,14 +95,14 @@ void Pipe::AddEnds(bool reader, bool writer) {
     ++writers_;
     ++writer_opens_;
   }
-  cv_.SignalAll();
+  WakeLocked();
 }
 
 void Pipe::RemoveEnds(bool reader, bool writer) {
   absl::MutexLock l(&mu_);
   if (reader) --readers_;
   if (writer) --writers_;
-  cv_.SignalAll();
+  WakeLocked();
 }
 
 ErrnoStatus Pipe::OpenFifo(bool reader, bool writer, bool nonblock,
@@ -120,7 +120,7 @@ ErrnoStatus Pipe::OpenFifo(bool reader, bool writer, bool nonblock,
     ++writers_;
     ++writer_opens_;
   }
-  cv_.SignalAll();
+  WakeLocked();
   if (reader == writer || nonblock) return OkErrno();
   for (;;) {
     if (reader && (writers_ > 0 || writer_opens_ != seen_writers)) break;
@@ -128,7 +128,7 @@ ErrnoStatus Pipe::OpenFifo(bool reader, bool writer, bool nonblock,
     if (waiter && waiter->interrupted()) {
       if (reader) --readers_;
       if (writer) --writers_;
-      cv_.SignalAll();
+      WakeLocked();
       return Errno{EINTR};
     }
     cv_.Wait(&mu_);
@@ -157,7 +157,7 @@ ErrnoOr<size_t> Pipe::SetCapacity(size_t size) {
     ring[i] = ring_[(head_ + i) % ring_.size()];
   ring_ = std::move(ring);
   head_ = 0;
-  cv_.SignalAll();
+  WakeLocked();
   return cap;
 }
 

@@ -24,6 +24,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "sentry/base/errno.h"
+#include "sentry/vfs/events.h"
 #include "sentry/vfs/file.h"
 #include "sentry/vfs/inode.h"
 #include "sentry/vfs/io.h"
@@ -58,10 +59,20 @@ class Pipe {
   ErrnoOr<size_t> SetCapacity(size_t size);
   // poll readiness for an end.
   uint32_t Readiness(bool reader, bool writer, uint32_t mask);
+  // poll/epoll waiters of both ends.
+  vfs::EventQueue& events() { return events_; }
 
  private:
+  // Wakes blocked readers/writers and poll waiters after a state change.
+  void WakeLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    cv_.SignalAll();
+    events_.Notify(POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM | POLLHUP |
+                   POLLERR);
+  }
+
   absl::Mutex mu_;
   absl::CondVar cv_;
+  vfs::EventQueue events_;
   std::vector<std::byte> ring_ ABSL_GUARDED_BY(mu_);
   size_t head_ ABSL_GUARDED_BY(mu_) = 0;
   size_t size_ ABSL_GUARDED_BY(mu_) = 0;
@@ -85,6 +96,7 @@ class PipeFile final : public vfs::FileImpl {
                         const vfs::IoOptions& opts, int64_t* end) override;
   bool Seekable() const override { return false; }
   uint32_t Readiness(uint32_t mask) override;
+  vfs::EventQueue* Events() override { return &pipe_->events(); }
   Pipe& pipe() { return *pipe_; }
 
  private:
