@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs one program test case (cases.sh) in the sandbox through the real
 # binary:
-#   tests/programs/run_case.sh RUNSC ROOTFS CASE
+#   tests/programs/run_case.sh RUNSC ROOTFS CASE [CASES_FILE]
 # ROOTFS is an unpacked root filesystem shared read-only by every case (the
-# ctest fixtures make them: busybox and Debian). Each case calls `sandbox
+# ctest fixtures make them: busybox and Debian). CASES_FILE defaults to
+# cases.sh beside this script (tests/security has its own). Each case calls `sandbox
 # ARGS...` one or more times and asserts on $OUT (stdout), $ERR (stderr) and
 # $STATUS. A failed assertion prints what was expected, what came out and the
 # path of a debug log with --strace for the last run, and exits 1.
@@ -15,6 +16,8 @@ set -euo pipefail
 RUNSC=${1:?usage: run_case.sh RUNSC ROOTFS CASE}
 ROOTFS=${2:?usage: run_case.sh RUNSC ROOTFS CASE}
 CASE=${3:?usage: run_case.sh RUNSC ROOTFS CASE}
+CASES_FILE=${4:-$(dirname "${BASH_SOURCE[0]}")/cases.sh}
+CASES_FILE=$(cd "$(dirname "$CASES_FILE")" && pwd)/$(basename "$CASES_FILE")
 RUNSC=$(cd "$(dirname "$RUNSC")" && pwd)/$(basename "$RUNSC")
 ROOTFS=$(cd "$ROOTFS" && pwd)
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -97,9 +100,9 @@ expect_err_match() {
 }
 
 # shellcheck source=cases.sh
-source "$HERE/cases.sh"
+source "$CASES_FILE"
 if ! declare -F "case_$CASE" >/dev/null; then
-  echo "run_case: no case named $CASE in cases.sh" >&2
+  echo "run_case: no case named $CASE in $CASES_FILE" >&2
   exit 2
 fi
 "case_$CASE"
