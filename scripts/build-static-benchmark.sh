@@ -20,6 +20,7 @@ if [ -s "$lib" ]; then
   exit 0
 fi
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+# shellcheck disable=SC1091
 suite=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
 work=$(mktemp -d "${TMPDIR:-/tmp}/benchmark-src.XXXXXX")
 trap 'rm -rf "$work"' EXIT

@@ -10,6 +10,7 @@ dir=${1:?usage: make-debian-bundle.sh DIR [ARGS...]}
 shift
 "$here/make-debian-rootfs.sh" "$dir/rootfs" >/dev/null
 if [ $# -eq 0 ]; then
+  # shellcheck disable=SC2016 # expanded inside the container
   set -- /bin/bash -c 'echo "hello from Debian $(cat /etc/debian_version): pid $$, kernel $(uname -r)"'
 fi
 "$here/write-bundle-config.sh" "$dir" rootfs "$@"

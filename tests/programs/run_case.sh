@@ -99,7 +99,7 @@ expect_err_match() {
   grep -Eq -- "$1" <<<"$ERR" || fail "stderr does not match /$1/"
 }
 
-# shellcheck source=cases.sh
+# shellcheck disable=SC1090,SC1091 # the cases file is an argument
 source "$CASES_FILE"
 if ! declare -F "case_$CASE" >/dev/null; then
   echo "run_case: no case named $CASE in $CASES_FILE" >&2

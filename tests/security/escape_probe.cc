@@ -228,7 +228,8 @@ int main(int argc, char** argv) {
   if (mode == "ptrace-init") return RunPtraceInit();
   if (mode == "proc-scan" && argc > 2) return RunProcScan(argv[2]);
   std::fprintf(stderr,
-               "usage: escape_probe int80 | int80-disguised | jit-syscall PATH | open PATH | "
+               "usage: escape_probe int80 | int80-disguised | jit-syscall PATH "
+               "| open PATH | "
                "ptrace-init | proc-scan MARKER\n");
   return 2;
 }
