@@ -6,10 +6,12 @@
 #   ${XDG_CACHE_HOME:-~/.cache}/runsc/debian-<suite>-<hash>.tar
 # keyed by the suite, mirror and package list; later runs (and CI) only
 # unpack it. Needs root (debootstrap chroots) and debootstrap
-# (scripts/setup.sh --debian).
+# (scripts/setup.sh).
 # Environment: DEBIAN_MIRROR (default http://deb.debian.org/debian),
 #   DEBIAN_SUITE (bookworm), DEBIAN_EXTRA_PACKAGES (added to the list),
 #   REFRESH=1 rebuilds the cached tarball.
+# Exits 77 (ctest's skip code, see tests/programs) when there is no cached
+# tarball and it cannot be built here (no debootstrap, not root).
 set -euo pipefail
 dir=${1:?usage: make-debian-rootfs.sh DIR}
 suite=${DEBIAN_SUITE:-bookworm}
@@ -25,8 +27,8 @@ tarball="$cache/debian-$suite-$key.tar"
 
 if [ ! -s "$tarball" ] || [ "${REFRESH:-0}" = 1 ]; then
   command -v debootstrap >/dev/null ||
-    { echo "make-debian-rootfs: debootstrap is not installed (scripts/setup.sh --debian)" >&2; exit 1; }
-  [ "$(id -u)" = 0 ] || { echo "make-debian-rootfs: debootstrap needs root" >&2; exit 1; }
+    { echo "make-debian-rootfs: debootstrap is not installed (scripts/setup.sh)" >&2; exit 77; }
+  [ "$(id -u)" = 0 ] || { echo "make-debian-rootfs: debootstrap needs root" >&2; exit 77; }
   mkdir -p "$cache"
   # Build beside the cache so that the final rename is atomic: two CI jobs
   # racing both build, the last rename wins, and neither sees a partial tar.

@@ -4,7 +4,6 @@
 #   scripts/setup.sh            build + test dependencies
 #   scripts/setup.sh --clients  also the container engines the client tests drive
 #   scripts/setup.sh --bench    also the peers the benchmarks compare with
-#   scripts/setup.sh --debian   also debootstrap (scripts/make-debian-rootfs.sh)
 set -euo pipefail
 
 BUILD_PKGS=(
@@ -14,17 +13,16 @@ BUILD_PKGS=(
   libclang-rt-14-dev
   bazel-bootstrap bazel-rules-java
   busybox-static iproute2 util-linux procps git
+  debootstrap debian-archive-keyring
 )
 CLIENT_PKGS=(podman conmon containerd docker.io runc crun uidmap)
-BENCH_PKGS=(runc crun runsc hyperfine jq python3)
-DEBIAN_PKGS=(debootstrap debian-archive-keyring)
+BENCH_PKGS=(runc crun runsc hyperfine jq python3 file)
 
 want=("${BUILD_PKGS[@]}")
 for arg in "$@"; do
   case "$arg" in
     --clients) want+=("${CLIENT_PKGS[@]}") ;;
     --bench) want+=("${BENCH_PKGS[@]}") ;;
-    --debian) want+=("${DEBIAN_PKGS[@]}") ;;
     *) echo "setup.sh: unknown argument: $arg" >&2; exit 2 ;;
   esac
 done
