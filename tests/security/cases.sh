@@ -107,6 +107,14 @@ case_sec_ptrace_init() {
   fi
 }
 
+case_sec_no_leaked_fds() {
+  # The container's process starts with stdin, stdout and stderr only: no
+  # descriptor of the runtime (gofer, control socket, host dirs) leaks in.
+  sandbox $PROBE fds
+  expect_status 0
+  expect_out "open_fds=0 1 2"
+}
+
 case_sec_sandbox_survives_abuse() {
   # After the attempts above, a normal program in a fresh sandbox still
   # works (no state leaks between sandboxes).

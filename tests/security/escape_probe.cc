@@ -13,6 +13,7 @@
 //                                  "..", /proc/self/root, /proc/1/root, a
 //                                  symlink in /tmp
 //   escape_probe ptrace-init       PTRACE_ATTACH to PID 1 from a child
+//   escape_probe fds               the descriptors open at start
 //   escape_probe proc-scan REKRAM  every /proc/<pid>: is MARKER (given
 //                                  reversed, so that the probe's own
 //                                  cmdline does not hold it) in its environ
@@ -216,6 +217,19 @@ int RunProcScan(const char* reversed) {
   return 0;
 }
 
+// Which descriptors are open at start: a runtime that leaks one of its own
+// (a gofer socket, the control socket, a host directory) shows it here.
+int RunFds() {
+  std::string open_fds;
+  for (int fd = 0; fd < 1024; ++fd) {
+    if (fcntl(fd, F_GETFD) != -1) {
+      open_fds += (open_fds.empty() ? "" : " ") + std::to_string(fd);
+    }
+  }
+  std::printf("open_fds=%s\n", open_fds.c_str());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -226,10 +240,11 @@ int main(int argc, char** argv) {
   if (mode == "jit-syscall" && argc > 2) return RunJitSyscall(argv[2]);
   if (mode == "open" && argc > 2) return RunOpen(argv[2]);
   if (mode == "ptrace-init") return RunPtraceInit();
+  if (mode == "fds") return RunFds();
   if (mode == "proc-scan" && argc > 2) return RunProcScan(argv[2]);
   std::fprintf(stderr,
                "usage: escape_probe int80 | int80-disguised | jit-syscall PATH "
                "| open PATH | "
-               "ptrace-init | proc-scan MARKER\n");
+               "ptrace-init | proc-scan REKRAM | fds\n");
   return 2;
 }
