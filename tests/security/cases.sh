@@ -115,6 +115,40 @@ case_sec_no_leaked_fds() {
   expect_out "open_fds=0 1 2"
 }
 
+case_sec_sentry_confined() {
+  # From the host: the sandbox process (the sentry) and its stub processes
+  # run under seccomp filters with no_new_privs, in their own namespaces,
+  # with an empty root. (That the filters kill disallowed calls is tested
+  # through the libraries: boot/sandbox_setup_test.cc FilterKills*, and the
+  # stubs' in sentry/platform/ptrace/ptrace_platform_test.cc.)
+  local bundle="$WORK/confined" id="confined-$$" pid stubs s
+  "$REPO/scripts/write-bundle-config.sh" "$bundle" "$ROOTFS" /bin/sleep 100
+  LAST_ID=$id
+  "$RUNSC" --root "$WORK/state" create --bundle "$bundle" --pid-file "$WORK/pid" "$id" \
+    </dev/null >"$WORK/create.out" 2>&1 || { ERR=$(cat "$WORK/create.out"); fail "create failed"; }
+  "$RUNSC" --root "$WORK/state" start "$id" || fail "start failed"
+  pid=$(cat "$WORK/pid")
+  OUT=$(grep -E '^(Seccomp|NoNewPrivs|CapEff):' "/proc/$pid/status")
+  expect_out_match '^Seccomp:[[:space:]]+2$'
+  expect_out_match '^NoNewPrivs:[[:space:]]+1$'
+  for ns in pid mnt net ipc uts; do
+    [ "$(readlink "/proc/$pid/ns/$ns")" != "$(readlink "/proc/self/ns/$ns")" ] ||
+      fail "the sandbox shares the host's $ns namespace"
+  done
+  # Its root is not the host's: an empty read-only tmpfs.
+  OUT=$(ls -A "/proc/$pid/root/")
+  expect_out ""
+  # Every stub (a child of the sandbox process) is filtered too.
+  stubs=$(cat "/proc/$pid/task/"*/children 2>/dev/null | tr ' ' '\n' | grep -c . || true)
+  [ "$stubs" -ge 1 ] || fail "no stub process under the sandbox (pid $pid)"
+  for s in $(cat "/proc/$pid/task/"*/children); do
+    OUT=$(grep -E '^(Seccomp|NoNewPrivs):' "/proc/$s/status")
+    expect_out_match '^Seccomp:[[:space:]]+2$'
+  done
+  "$RUNSC" --root "$WORK/state" delete --force "$id" >/dev/null 2>&1 || true
+  LAST_ID=""
+}
+
 case_sec_sandbox_survives_abuse() {
   # After the attempts above, a normal program in a fresh sandbox still
   # works (no state leaks between sandboxes).
