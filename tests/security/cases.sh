@@ -11,7 +11,7 @@
 # sentry/platform/ptrace/ptrace_platform_test.cc:
 # RawSyscallOutsideStubPageIsKilled, RawSyscallAfterDetachIsKilled,
 # RawInt80IsKilled, DisallowedSyscallFromStubPageIsKilled.
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034 # OUT, ERR, LAST_ID are run_case.sh's
 
 PROBE=/security/escape_probe
 
