@@ -72,6 +72,35 @@ case_bb_killed_init_status() {
   expect_out "still-here"
 }
 
+case_bb_killed_from_outside() {
+  # `run` exits 128+signal when the container's process is killed from
+  # outside: SIGKILL from the parent namespace is forced on PID 1. (Other
+  # signals without a handler are ignored by a namespace's init, so they
+  # make no portable case.)
+  local sig want bundle id i
+  for sig in KILL; do
+    want=137
+    bundle="$WORK/outside-$sig" id="outside-$sig-$$"
+    "$REPO/scripts/write-bundle-config.sh" "$bundle" "$ROOTFS" /bin/sh -c 'echo started; exec sleep 100'
+    LAST_ID=$id
+    "$RUNSC" --root "$WORK/state" run --bundle "$bundle" "$id" </dev/null >"$WORK/outside.out" 2>&1 &
+    local runpid=$!
+    # Wait until the program has printed (it runs), then signal it.
+    for i in $(seq 1 600); do
+      grep -q started "$WORK/outside.out" && break
+      sleep 0.1
+    done
+    "$RUNSC" --root "$WORK/state" kill "$id" "$sig" || fail "kill $sig failed"
+    STATUS=0
+    wait "$runpid" || STATUS=$?
+    OUT=$(cat "$WORK/outside.out")
+    expect_out "started"
+    expect_status "$want"
+    "$RUNSC" --root "$WORK/state" delete --force "$id" >/dev/null 2>&1 || true
+    LAST_ID=""
+  done
+}
+
 case_bb_pid_is_1() {
   # `; true` keeps the inner sh a child (ash execs a last simple command).
   sandbox /bin/sh -c 'echo $$; echo ppid=$PPID; sh -c "echo child-ppid=\$PPID"; true'
