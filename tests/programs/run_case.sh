@@ -70,7 +70,8 @@ sandbox() {
       <"$WORK/in$RUNS" >"$WORK/out$RUNS" 2>"$WORK/err$RUNS" || STATUS=$?
     "$RUNSC" --root "$WORK/state" delete --force "$id" >/dev/null 2>&1 || true
     # Known bug (tests/programs/README.md): the sandbox process is sometimes
-    # killed by its own seccomp filter (a host openat) while processes exit.
+    # killed by its own seccomp filter (glibc malloc's host openat of
+    # /proc/sys/vm/overcommit_memory when a thread arena shrinks).
     # That run says nothing about the case, so it is retried once, loudly;
     # a second death fails the case. NO_RETRY=1 turns this off.
     if [ "$attempt" = 1 ] && [ "${NO_RETRY:-0}" != 1 ] &&
