@@ -47,17 +47,19 @@ case_bb_exit_status() {
 
 case_bb_signal_wait_status() {
   # A child killed by a signal: the shell sees 128+signal. (The init shell
-  # itself ignores signals from inside its namespace, as on Linux.)
+  # itself ignores signals from inside its namespace, as on Linux. Not
+  # SIGINT for the background job: non-interactive shells make background
+  # jobs ignore it.)
   sandbox /bin/sh -c \
     "sh -c 'kill -9 \$\$'; echo kill9=\$?
      sh -c 'kill -TERM \$\$'; echo term=\$?
-     sleep 100 & p=\$!; kill -INT \$p; wait \$p; echo int=\$?
+     sleep 100 & p=\$!; kill -HUP \$p; wait \$p; echo hup=\$?
      sh -c 'exit 3'; echo exit3=\$?
      trap 'echo trapped USR1' USR1; kill -USR1 \$\$; echo after-trap"
   expect_status 0
   expect_out "kill9=137
 term=143
-int=130
+hup=129
 exit3=3
 trapped USR1
 after-trap"
@@ -132,6 +134,7 @@ case_bb_proc_lists_sandbox_only() {
   # other than 1 are shown as "N" (runtimes allocate them differently).
   sandbox /bin/sh -c \
     'sleep 100 & s=$!
+     while [ "$(cat /proc/$s/comm)" != sleep ]; do :; done
      for p in /proc/[0-9]*; do
        n=${p#/proc/}; [ "$n" = "$s" ] && n=CHILD; echo "$n $(cat $p/comm)"
      done
@@ -402,7 +405,8 @@ case_deb_ps() {
   # procps reads /proc: only the sandbox's processes. Pids other than 1 show
   # as N; ps writes to a file so that no pipeline peers are listed.
   sandbox /bin/bash -c \
-    'sleep 100 & ps -eo pid,ppid,comm --no-headers >/tmp/ps
+    'sleep 100 & while [ "$(cat /proc/$!/comm)" != sleep ]; do :; done
+     ps -eo pid,ppid,comm --no-headers >/tmp/ps
      awk "{ if (\$1 != 1) \$1 = \"N\"; print \$1, \$2, \$3 }" /tmp/ps; kill %1'
   expect_status 0
   expect_out "1 0 bash
