@@ -131,6 +131,7 @@ case_sec_sentry_confined() {
   OUT=$(grep -E '^(Seccomp|NoNewPrivs|CapEff):' "/proc/$pid/status")
   expect_out_match '^Seccomp:[[:space:]]+2$'
   expect_out_match '^NoNewPrivs:[[:space:]]+1$'
+  expect_out_match '^CapEff:[[:space:]]+0+$'
   for ns in pid mnt net ipc uts; do
     [ "$(readlink "/proc/$pid/ns/$ns")" != "$(readlink "/proc/self/ns/$ns")" ] ||
       fail "the sandbox shares the host's $ns namespace"
