@@ -1,5 +1,7 @@
 // Endpoint: binding, connection management, shutdown, release and options.
 // Data transfer is in endpoint_io.cc.
+#include "sentry/net/endpoint.h"
+
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/time.h>
@@ -7,7 +9,6 @@
 #include <algorithm>
 #include <cstring>
 
-#include "sentry/net/endpoint.h"
 #include "sentry/net/stack.h"
 
 namespace sentry::net {
@@ -134,19 +135,22 @@ ErrnoStatus Endpoint::Bind(const Address& addr) {
     ASSIGN_OR_RETURN_ERRNO(bound, stack_->BindInet(req, shared_from_this()));
   }
   bound.family = family_;
-  absl::MutexLock l(&mu_);
-  if (bound_) {
-    // Lost a race with another bind of this socket.
-    if (family_ == AF_UNIX) {
-      stack_->UnbindUnix(bound, this);
-    } else {
-      stack_->UnbindInet(type_, bound.port, this);
+  {
+    absl::MutexLock l(&mu_);
+    if (!bound_) {
+      bound_ = true;
+      local_ = bound;
+      return OkErrno();
     }
-    return Errno{EINVAL};
   }
-  bound_ = true;
-  local_ = bound;
-  return OkErrno();
+  // Lost a race with another bind of this socket (the stack's lock is
+  // taken without ours: lock order).
+  if (family_ == AF_UNIX) {
+    stack_->UnbindUnix(bound, this);
+  } else {
+    stack_->UnbindInet(type_, bound.port, this);
+  }
+  return Errno{EINVAL};
 }
 
 ErrnoStatus Endpoint::AutoBind() {
@@ -255,8 +259,8 @@ ErrnoStatus Endpoint::ConnectStream(const Address& addr, const Cred& cred,
     my_addr = local_;
     if (family_ == AF_UNIX && !bound_) my_addr.unix_name.clear();
   }
-  auto child = std::make_shared<Endpoint>(stack_, target->family_, type_,
-                                          protocol_);
+  auto child =
+      std::make_shared<Endpoint>(stack_, target->family_, type_, protocol_);
   Cred server_cred;
   Address server_addr;
   {
@@ -434,7 +438,8 @@ ErrnoOr<Address> Endpoint::LocalAddress() {
   if (!bound_) {
     a = Address();
     if (is_inet()) {
-      a = family_ == AF_INET ? Ipv4(INADDR_ANY, 0) : InetAddress(AF_INET6, {}, 0);
+      a = family_ == AF_INET ? Ipv4(INADDR_ANY, 0)
+                             : InetAddress(AF_INET6, {}, 0);
     }
   }
   a.family = family_;
@@ -581,6 +586,13 @@ int DefaultInt(int level, int name) {
   return 0;
 }
 
+std::vector<std::byte> StoredOr(
+    const std::map<std::pair<int, int>, std::vector<std::byte>>& stored,
+    int level, int name, int def) {
+  auto it = stored.find({level, name});
+  return it != stored.end() ? it->second : IntBytes(def);
+}
+
 ErrnoOr<absl::Duration> DecodeTimeout(std::span<const std::byte> val) {
   timeval tv;
   if (val.size() < sizeof(tv)) return Errno{EINVAL};
@@ -647,7 +659,8 @@ ErrnoStatus Endpoint::SetOption(int level, int name,
       }
       case SO_LINGER: {
         if (val.size() < sizeof(linger)) return Errno{EINVAL};
-        stored_[{level, name}].assign(val.begin(), val.begin() + sizeof(linger));
+        stored_[{level, name}].assign(val.begin(),
+                                      val.begin() + sizeof(linger));
         return OkErrno();
       }
       default:
@@ -709,10 +722,6 @@ ErrnoStatus Endpoint::SetOption(int level, int name,
 ErrnoStatus Endpoint::GetOption(int level, int name,
                                 std::vector<std::byte>* out) {
   absl::MutexLock l(&mu_);
-  auto stored_or = [&](int def) {
-    auto it = stored_.find({level, name});
-    *out = it != stored_.end() ? it->second : IntBytes(def);
-  };
   if (level == SOL_SOCKET) {
     switch (name) {
       case SO_TYPE:
@@ -772,7 +781,7 @@ ErrnoStatus Endpoint::GetOption(int level, int name,
       }
       default:
         if (!IsStoredSocketOption(name)) return Errno{ENOPROTOOPT};
-        stored_or(DefaultInt(level, name));
+        *out = StoredOr(stored_, level, name, DefaultInt(level, name));
         return OkErrno();
     }
   }
@@ -780,11 +789,11 @@ ErrnoStatus Endpoint::GetOption(int level, int name,
   if (level == IPPROTO_TCP && type_ == SOCK_STREAM) {
     if (name == TCP_CONGESTION) {
       auto it = stored_.find({level, name});
-      std::string v = it != stored_.end()
-                          ? std::string(reinterpret_cast<const char*>(
-                                            it->second.data()),
-                                        it->second.size())
-                          : std::string("cubic");
+      std::string v =
+          it != stored_.end()
+              ? std::string(reinterpret_cast<const char*>(it->second.data()),
+                            it->second.size())
+              : std::string("cubic");
       out->assign(16, std::byte{0});
       std::memcpy(out->data(), v.data(), std::min<size_t>(v.size(), 16));
       return OkErrno();
@@ -798,16 +807,16 @@ ErrnoStatus Endpoint::GetOption(int level, int name,
       return OkErrno();
     }
     if (!IsStoredTcpOption(name)) return Errno{ENOPROTOOPT};
-    stored_or(DefaultInt(level, name));
+    *out = StoredOr(stored_, level, name, DefaultInt(level, name));
     return OkErrno();
   }
   if (level == IPPROTO_UDP && type_ == SOCK_DGRAM) {
-    stored_or(0);
+    *out = StoredOr(stored_, level, name, 0);
     return OkErrno();
   }
   if (level == IPPROTO_IP) {
     if (!IsStoredIpOption(name)) return Errno{ENOPROTOOPT};
-    stored_or(DefaultInt(level, name));
+    *out = StoredOr(stored_, level, name, DefaultInt(level, name));
     return OkErrno();
   }
   if (level == IPPROTO_IPV6 && family_ == AF_INET6) {
@@ -816,7 +825,7 @@ ErrnoStatus Endpoint::GetOption(int level, int name,
       return OkErrno();
     }
     if (!IsStoredIpv6Option(name)) return Errno{ENOPROTOOPT};
-    stored_or(DefaultInt(level, name));
+    *out = StoredOr(stored_, level, name, DefaultInt(level, name));
     return OkErrno();
   }
   return Errno{ENOPROTOOPT};

@@ -99,8 +99,8 @@ TEST(AddressTest, Inet) {
   in.sin_family = AF_INET;
   in.sin_port = htons(80);
   in.sin_addr.s_addr = htonl(0x7f000002);
-  auto raw = std::span<const std::byte>(reinterpret_cast<std::byte*>(&in),
-                                        sizeof(in));
+  auto raw =
+      std::span<const std::byte>(reinterpret_cast<std::byte*>(&in), sizeof(in));
   auto a = DecodeAddress(AF_INET, raw, false);
   ASSERT_TRUE(a.ok());
   EXPECT_TRUE(a->is_loopback());
@@ -247,10 +247,10 @@ TEST(UnixTest, PathNamesUseInodeKeys) {
 TEST(UnixTest, RightsTravelWithData) {
   Stack s;
   auto [a, b] = MakePair(s, SOCK_STREAM);
-  auto passed = NewSocketFile(nullptr,
-                              std::make_unique<Socket>(
-                                  New(s, AF_UNIX, SOCK_DGRAM), TestCred()),
-                              0, 0, 0);
+  auto passed = NewSocketFile(
+      nullptr,
+      std::make_unique<Socket>(New(s, AF_UNIX, SOCK_DGRAM), TestCred()), 0, 0,
+      0);
   ASSERT_TRUE(SendStr(*a, "ab").ok());
   {
     std::string d = "D";
@@ -375,10 +375,10 @@ TEST(InetTest, TcpLoopback) {
   auto other = New(s, AF_INET, SOCK_STREAM);
   EXPECT_EQ(other->Bind(Ipv4(INADDR_ANY, port)).error(), Errno{EADDRINUSE});
   EXPECT_EQ(other->Bind(Ipv4(0x0a000001, 0)).error(), Errno{EADDRNOTAVAIL});
-  EXPECT_EQ(cli->Connect(Ipv4(0x08080808, 53), TestCred(), {false, nullptr},
-                         &inprog)
-                .error(),
-            Errno{ENETUNREACH});
+  EXPECT_EQ(
+      cli->Connect(Ipv4(0x08080808, 53), TestCred(), {false, nullptr}, &inprog)
+          .error(),
+      Errno{ENETUNREACH});
   ASSERT_TRUE(cli->Connect(Ipv4(INADDR_LOOPBACK, port), TestCred(),
                            {true, nullptr}, &inprog)
                   .ok());

@@ -44,8 +44,8 @@ ErrnoOr<int64_t> Socket::Ioctl(uint32_t cmd, uint64_t arg,
       return Errno{ENOTTY};
   }
   RETURN_IF_ERRNO(caller.CopyOut(
-      arg, std::span<const std::byte>(reinterpret_cast<std::byte*>(&v),
-                                      sizeof(v))));
+      arg,
+      std::span<const std::byte>(reinterpret_cast<std::byte*>(&v), sizeof(v))));
   return int64_t{0};
 }
 
@@ -115,8 +115,8 @@ vfs::FileRef NewSocketFile(vfs::VirtualFilesystem* vfs,
                            uint32_t uid, uint32_t gid) {
   static const uint64_t dev = vfs::NewAnonDev();
   static std::atomic<uint64_t> next_ino{1};
-  auto inode = std::make_shared<vfs::SimpleInode>(
-      dev, next_ino.fetch_add(1), S_IFSOCK | 0777, uid, gid);
+  auto inode = std::make_shared<vfs::SimpleInode>(dev, next_ino.fetch_add(1),
+                                                  S_IFSOCK | 0777, uid, gid);
   return std::make_shared<vfs::FileDescription>(
       vfs, vfs::VirtualDentry{}, std::move(inode),
       O_RDWR | (flags & O_NONBLOCK), std::move(sock));

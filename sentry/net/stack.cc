@@ -118,8 +118,7 @@ bool Stack::ConflictsLocked(const InetBindRequest& req, uint16_t port) {
       overlap = n_any || b_any || req.addr.SameIp(b.addr);
     }
     if (!overlap && n6 && b6) {
-      overlap =
-          req.addr.is_any() || b.addr.is_any() || req.addr.SameIp(b.addr);
+      overlap = req.addr.is_any() || b.addr.is_any() || req.addr.SameIp(b.addr);
     }
     if (!overlap) continue;
     // SO_REUSEADDR on both sides lets UDP share a port, and TCP too as long

@@ -65,8 +65,8 @@ ErrnoOr<std::vector<std::byte>> CopyInAddr(Task& t, UserAddr addr, int len) {
 }
 
 // move_addr_to_user: copies what fits, stores the full length.
-ErrnoStatus CopyOutAddr(Task& t, const std::vector<std::byte>& a,
-                        UserAddr addr, UserAddr lenp) {
+ErrnoStatus CopyOutAddr(Task& t, const std::vector<std::byte>& a, UserAddr addr,
+                        UserAddr lenp) {
   if (addr.value() == 0 || lenp.value() == 0) return OkErrno();
   int len;
   RETURN_IF_ERRNO(t.mm().CopyInFull(lenp, &len, sizeof(len)));
@@ -192,9 +192,9 @@ ErrnoStatus ParseControl(Task& t, net::Endpoint& ep, const msghdr& m,
   if (m.msg_controllen == 0) return OkErrno();
   if (m.msg_controllen > INT_MAX) return Errno{ENOBUFS};
   std::vector<std::byte> buf(m.msg_controllen);
-  RETURN_IF_ERRNO(t.mm().CopyInFull(
-      UserAddr(reinterpret_cast<uint64_t>(m.msg_control)), buf.data(),
-      buf.size()));
+  RETURN_IF_ERRNO(
+      t.mm().CopyInFull(UserAddr(reinterpret_cast<uint64_t>(m.msg_control)),
+                        buf.data(), buf.size()));
   size_t off = 0;
   while (off + sizeof(cmsghdr) <= buf.size()) {
     cmsghdr h;
@@ -283,8 +283,8 @@ ErrnoOr<size_t> WriteControl(Task& t, const msghdr& m, net::RecvResult& r,
       if (!fds.empty()) {
         size_t at = out.size();
         const size_t len = CMSG_LEN(fds.size() * sizeof(int));
-        out.resize(at + std::min(CMSG_SPACE(fds.size() * sizeof(int)),
-                                 space - at));
+        out.resize(at +
+                   std::min(CMSG_SPACE(fds.size() * sizeof(int)), space - at));
         cmsghdr h = {};
         h.cmsg_len = len;
         h.cmsg_level = SOL_SOCKET;
@@ -296,9 +296,9 @@ ErrnoOr<size_t> WriteControl(Task& t, const msghdr& m, net::RecvResult& r,
     }
   }
   if (!out.empty()) {
-    RETURN_IF_ERRNO(t.mm().CopyOutFull(
-        UserAddr(reinterpret_cast<uint64_t>(m.msg_control)), out.data(),
-        out.size()));
+    RETURN_IF_ERRNO(
+        t.mm().CopyOutFull(UserAddr(reinterpret_cast<uint64_t>(m.msg_control)),
+                           out.data(), out.size()));
   }
   return out.size();
 }
@@ -308,9 +308,9 @@ ErrnoOr<size_t> WriteControl(Task& t, const msghdr& m, net::RecvResult& r,
 SyscallResult Socket(Task& t, int family, int type, int protocol) {
   const int flags = type & ~0xf;
   if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) return Errno{EINVAL};
-  ASSIGN_OR_RETURN_ERRNO(
-      auto sock, net::NewSocket(net::SandboxStack(), family, type & 0xf,
-                                protocol, TaskCred(t)));
+  ASSIGN_OR_RETURN_ERRNO(auto sock,
+                         net::NewSocket(net::SandboxStack(), family, type & 0xf,
+                                        protocol, TaskCred(t)));
   auto c = t.creds();
   vfs::FileRef f =
       net::NewSocketFile(SandboxVfs(), std::move(sock), flags & SOCK_NONBLOCK,
@@ -327,14 +327,12 @@ SyscallResult Socketpair(Task& t, int family, int type, int protocol,
       auto pair, net::NewSocketPair(net::SandboxStack(), family, type & 0xf,
                                     protocol, TaskCred(t)));
   auto c = t.creds();
-  vfs::FileRef a =
-      net::NewSocketFile(SandboxVfs(), std::move(pair.first),
-                         flags & SOCK_NONBLOCK, c->effective_uid,
-                         c->effective_gid);
-  vfs::FileRef b =
-      net::NewSocketFile(SandboxVfs(), std::move(pair.second),
-                         flags & SOCK_NONBLOCK, c->effective_uid,
-                         c->effective_gid);
+  vfs::FileRef a = net::NewSocketFile(SandboxVfs(), std::move(pair.first),
+                                      flags & SOCK_NONBLOCK, c->effective_uid,
+                                      c->effective_gid);
+  vfs::FileRef b = net::NewSocketFile(SandboxVfs(), std::move(pair.second),
+                                      flags & SOCK_NONBLOCK, c->effective_uid,
+                                      c->effective_gid);
   vfs::FdTable& table = TaskFdTable(t);
   ASSIGN_OR_RETURN_ERRNO(int fa, table.Add(std::move(a), flags & SOCK_CLOEXEC));
   auto fb = table.Add(std::move(b), flags & SOCK_CLOEXEC);
@@ -383,8 +381,7 @@ SyscallResult Listen(Task& t, Fd fd, int backlog) {
       fs.second->endpoint().Listen(backlog, TaskCred(t)));
 }
 
-SyscallResult Accept4(Task& t, Fd fd, UserAddr addr, UserAddr lenp,
-                      int flags) {
+SyscallResult Accept4(Task& t, Fd fd, UserAddr addr, UserAddr lenp, int flags) {
   if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) return Errno{EINVAL};
   ASSIGN_OR_RETURN_ERRNO(auto fs, GetSocket(t, fd.value));
   net::WaitOptions w{(fs.first->flags() & O_NONBLOCK) != 0, t.vfs_waiter()};
@@ -393,9 +390,9 @@ SyscallResult Accept4(Task& t, Fd fd, UserAddr addr, UserAddr lenp,
   std::shared_ptr<net::Endpoint> ep = std::move(*child);
   auto sock = std::make_unique<net::Socket>(ep, TaskCred(t));
   auto c = t.creds();
-  vfs::FileRef f = net::NewSocketFile(SandboxVfs(), std::move(sock),
-                                      flags & SOCK_NONBLOCK, c->effective_uid,
-                                      c->effective_gid);
+  vfs::FileRef f =
+      net::NewSocketFile(SandboxVfs(), std::move(sock), flags & SOCK_NONBLOCK,
+                         c->effective_uid, c->effective_gid);
   if (addr.value() != 0) {
     auto peer = ep->PeerAddress();
     net::Address pa = peer.ok() ? *peer : net::Address();
@@ -429,8 +426,7 @@ SyscallResult Shutdown(Task& t, Fd fd, int how) {
   return SyscallResult::From(fs.second->endpoint().Shutdown(how));
 }
 
-SyscallResult GetName(Task& t, Fd fd, UserAddr addr, UserAddr lenp,
-                      bool peer) {
+SyscallResult GetName(Task& t, Fd fd, UserAddr addr, UserAddr lenp, bool peer) {
   ASSIGN_OR_RETURN_ERRNO(auto fs, GetSocket(t, fd.value));
   net::Endpoint& ep = fs.second->endpoint();
   ASSIGN_OR_RETURN_ERRNO(net::Address a,
@@ -469,7 +465,8 @@ SyscallResult Setsockopt(Task& t, Fd fd, int level, int name, UserAddr val,
   ASSIGN_OR_RETURN_ERRNO(auto fs, GetSocket(t, fd.value));
   if (len < 0) return Errno{EINVAL};
   std::vector<std::byte> in(std::min(static_cast<size_t>(len), kMaxOptLen));
-  if (!in.empty()) RETURN_IF_ERRNO(t.mm().CopyInFull(val, in.data(), in.size()));
+  if (!in.empty())
+    RETURN_IF_ERRNO(t.mm().CopyInFull(val, in.data(), in.size()));
   return SyscallResult::From(fs.second->endpoint().SetOption(level, name, in));
 }
 
@@ -486,14 +483,15 @@ ErrnoOr<int64_t> DoSendMsg(Task& t, vfs::FileDescription& f, net::Socket& s,
   const bool has_name = m.msg_name != nullptr && m.msg_namelen != 0;
   if (has_name && !(ep.is_inet() && ep.type() == SOCK_STREAM)) {
     ASSIGN_OR_RETURN_ERRNO(
-        auto raw, CopyInAddr(t, UserAddr(reinterpret_cast<uint64_t>(m.msg_name)),
-                             static_cast<int>(m.msg_namelen)));
+        auto raw,
+        CopyInAddr(t, UserAddr(reinterpret_cast<uint64_t>(m.msg_name)),
+                   static_cast<int>(m.msg_namelen)));
     ASSIGN_OR_RETURN_ERRNO(to, DestAddr(t, ep, raw));
     if (to.family != AF_UNSPEC || ep.is_inet()) args.to = &to;
   }
   ASSIGN_OR_RETURN_ERRNO(
-      auto iov, CopyInIov(t, reinterpret_cast<uint64_t>(m.msg_iov),
-                          m.msg_iovlen));
+      auto iov,
+      CopyInIov(t, reinterpret_cast<uint64_t>(m.msg_iov), m.msg_iovlen));
   RETURN_IF_ERRNO(ParseControl(t, ep, m, &args));
   IovIo io(t.mm(), std::move(iov));
   args.data = &io;
@@ -511,8 +509,8 @@ ErrnoOr<int64_t> DoRecvMsg(Task& t, vfs::FileDescription& f, net::Socket& s,
   net::Endpoint& ep = s.endpoint();
   if (flags & MSG_ERRQUEUE) return Errno{EAGAIN};  // no error queue
   ASSIGN_OR_RETURN_ERRNO(
-      auto iov, CopyInIov(t, reinterpret_cast<uint64_t>(m->msg_iov),
-                          m->msg_iovlen));
+      auto iov,
+      CopyInIov(t, reinterpret_cast<uint64_t>(m->msg_iov), m->msg_iovlen));
   IovIo io(t.mm(), std::move(iov));
   net::RecvArgs args;
   args.data = &io;
@@ -533,8 +531,8 @@ ErrnoOr<int64_t> DoRecvMsg(Task& t, vfs::FileDescription& f, net::Socket& s,
     m->msg_namelen = 0;
   }
   ASSIGN_OR_RETURN_ERRNO(
-      size_t clen, WriteControl(t, *m, r, flags & MSG_CMSG_CLOEXEC,
-                                &out_flags));
+      size_t clen,
+      WriteControl(t, *m, r, flags & MSG_CMSG_CLOEXEC, &out_flags));
   m->msg_controllen = clen;
   m->msg_flags = out_flags;
   return static_cast<int64_t>(r.length);
@@ -610,8 +608,7 @@ SyscallResult Recvmsg(Task& t, Fd fd, UserAddr msg, int flags) {
   return SyscallResult::Value(*r);
 }
 
-SyscallResult Sendmmsg(Task& t, Fd fd, UserAddr vec, unsigned vlen,
-                       int flags) {
+SyscallResult Sendmmsg(Task& t, Fd fd, UserAddr vec, unsigned vlen, int flags) {
   ASSIGN_OR_RETURN_ERRNO(auto fs, GetSocket(t, fd.value));
   vlen = std::min(vlen, unsigned{UIO_MAXIOV});
   unsigned i = 0;
@@ -625,9 +622,9 @@ SyscallResult Sendmmsg(Task& t, Fd fd, UserAddr vec, unsigned vlen,
       return Result(r.error());
     }
     mm.msg_len = static_cast<unsigned>(*r);
-    RETURN_IF_ERRNO(t.mm().CopyOutFull(
-        UserAddr(at.value() + offsetof(mmsghdr, msg_len)), &mm.msg_len,
-        sizeof(mm.msg_len)));
+    RETURN_IF_ERRNO(
+        t.mm().CopyOutFull(UserAddr(at.value() + offsetof(mmsghdr, msg_len)),
+                           &mm.msg_len, sizeof(mm.msg_len)));
   }
   return SyscallResult::Value(i);
 }
