@@ -107,6 +107,10 @@ ErrnoStatus Endpoint::Bind(const Address& addr) {
   bool reuse, v6only;
   {
     absl::MutexLock l(&mu_);
+    // Autobinding a bound unix socket succeeds without effect (Linux).
+    if (bound_ && family_ == AF_UNIX && addr.unix_name.empty()) {
+      return OkErrno();
+    }
     if (bound_ || released_) return Errno{EINVAL};
     reuse = reuseaddr_;
     v6only = v6only_;
