@@ -291,8 +291,9 @@ ErrnoStatus Endpoint::ConnectStream(const Address& addr, const Cred& cred,
       child->connected_ = true;
       child->peer_addr_ = my_addr;
       child->peer_addr_.family = target->family_;
+      // SO_PEERCRED is a unix socket's business: TCP peers report none.
       child->peer_cred_ = cred;
-      child->has_peer_cred_ = true;
+      child->has_peer_cred_ = family_ == AF_UNIX;
       child->rcvbuf_ = target->rcvbuf_;
       child->sndbuf_ = target->sndbuf_;
       child->passcred_ = target->passcred_;
@@ -307,7 +308,7 @@ ErrnoStatus Endpoint::ConnectStream(const Address& addr, const Cred& cred,
   peer_addr_ = server_addr;
   peer_addr_.family = family_;
   peer_cred_ = server_cred;
-  has_peer_cred_ = true;
+  has_peer_cred_ = family_ == AF_UNIX;
   WakeLocked();
   return OkErrno();
 }

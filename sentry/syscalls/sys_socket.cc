@@ -212,8 +212,8 @@ ErrnoStatus ParseControl(Task& t, net::Endpoint& ep, const msghdr& m,
         for (size_t i = 0; i < n; ++i) {
           int fd;
           std::memcpy(&fd, data + i * sizeof(int), sizeof(int));
+          // O_PATH descriptors travel too (Linux's fget_raw).
           ASSIGN_OR_RETURN_ERRNO(vfs::FileRef f, GetFile(t, fd));
-          if (f->is_path()) return Errno{EBADF};
           args->rights.push_back(std::move(f));
         }
       } else if (h.cmsg_type == SCM_CREDENTIALS) {
