@@ -1,6 +1,7 @@
 #include "sentry/net/socket.h"
 
 #include <fcntl.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
@@ -29,10 +30,96 @@ ErrnoOr<size_t> Socket::Write(vfs::IoSrc& src, int64_t,
   return ep_->Send(args);
 }
 
+namespace {
+
+// The sandbox's one network interface, "lo" (index 1), as the SIOCGIF*
+// ioctls describe it (Linux's dev_ioctl; any socket can ask).
+constexpr int kLoIndex = 1;
+
+ErrnoOr<int64_t> InterfaceIoctl(uint32_t cmd, uint64_t arg,
+                                vfs::IoctlCaller& caller) {
+  auto bytes = [](auto* p, size_t n) {
+    return std::span<std::byte>(reinterpret_cast<std::byte*>(p), n);
+  };
+  if (cmd == SIOCGIFCONF) {
+    ifconf ifc;
+    RETURN_IF_ERRNO(caller.CopyIn(arg, bytes(&ifc, sizeof(ifc))));
+    if (ifc.ifc_buf != nullptr) {
+      if (ifc.ifc_len < static_cast<int>(sizeof(ifreq))) {
+        ifc.ifc_len = 0;
+      } else {
+        ifreq r = {};
+        std::strcpy(r.ifr_name, "lo");
+        sockaddr_in in = {};
+        in.sin_family = AF_INET;
+        in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        std::memcpy(&r.ifr_addr, &in, sizeof(in));
+        RETURN_IF_ERRNO(caller.CopyOut(reinterpret_cast<uint64_t>(ifc.ifc_buf),
+                                       bytes(&r, sizeof(r))));
+        ifc.ifc_len = sizeof(ifreq);
+      }
+    } else {
+      ifc.ifc_len = sizeof(ifreq);
+    }
+    RETURN_IF_ERRNO(caller.CopyOut(arg, bytes(&ifc, sizeof(ifc))));
+    return int64_t{0};
+  }
+  ifreq r;
+  RETURN_IF_ERRNO(caller.CopyIn(arg, bytes(&r, sizeof(r))));
+  r.ifr_name[IFNAMSIZ - 1] = '\0';
+  if (cmd == SIOCGIFNAME) {
+    if (r.ifr_ifindex != kLoIndex) return Errno{ENODEV};
+    std::memset(r.ifr_name, 0, IFNAMSIZ);
+    std::strcpy(r.ifr_name, "lo");
+  } else {
+    if (std::strcmp(r.ifr_name, "lo") != 0) return Errno{ENODEV};
+    sockaddr_in in = {};
+    in.sin_family = AF_INET;
+    switch (cmd) {
+      case SIOCGIFINDEX:
+        r.ifr_ifindex = kLoIndex;
+        break;
+      case SIOCGIFFLAGS:
+        r.ifr_flags = IFF_UP | IFF_LOOPBACK | IFF_RUNNING;
+        break;
+      case SIOCGIFMTU:
+        r.ifr_mtu = 65536;
+        break;
+      case SIOCGIFADDR:
+        in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        std::memcpy(&r.ifr_addr, &in, sizeof(in));
+        break;
+      case SIOCGIFNETMASK:
+        in.sin_addr.s_addr = htonl(0xff000000);
+        std::memcpy(&r.ifr_netmask, &in, sizeof(in));
+        break;
+      case SIOCGIFHWADDR:
+        std::memset(&r.ifr_hwaddr, 0, sizeof(r.ifr_hwaddr));
+        r.ifr_hwaddr.sa_family = 772;  // ARPHRD_LOOPBACK
+        break;
+      default:
+        return Errno{ENOTTY};
+    }
+  }
+  RETURN_IF_ERRNO(caller.CopyOut(arg, bytes(&r, sizeof(r))));
+  return int64_t{0};
+}
+
+}  // namespace
+
 ErrnoOr<int64_t> Socket::Ioctl(uint32_t cmd, uint64_t arg,
                                vfs::IoctlCaller& caller) {
   int v;
   switch (cmd) {
+    case SIOCGIFCONF:
+    case SIOCGIFNAME:
+    case SIOCGIFINDEX:
+    case SIOCGIFFLAGS:
+    case SIOCGIFMTU:
+    case SIOCGIFADDR:
+    case SIOCGIFNETMASK:
+    case SIOCGIFHWADDR:
+      return InterfaceIoctl(cmd, arg, caller);
     case FIONREAD: {
       ASSIGN_OR_RETURN_ERRNO(v, ep_->InQueue());
       break;

@@ -52,7 +52,8 @@ class Socket final : public vfs::FileImpl {
   bool Seekable() const override { return false; }
   uint32_t Readiness(uint32_t mask) override { return ep_->Readiness(mask); }
   vfs::EventQueue* Events() override { return &ep_->events(); }
-  // FIONREAD (= TIOCINQ, SIOCINQ) and TIOCOUTQ (= SIOCOUTQ).
+  // FIONREAD (= TIOCINQ, SIOCINQ), TIOCOUTQ (= SIOCOUTQ) and the
+  // SIOCGIF* queries about the one interface, "lo".
   ErrnoOr<int64_t> Ioctl(uint32_t cmd, uint64_t arg,
                          vfs::IoctlCaller& caller) override;
 

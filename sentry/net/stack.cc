@@ -45,11 +45,9 @@ ErrnoStatus Stack::BindUnix(const Address& a,
     abstract_[a.unix_name] = ep;
     return OkErrno();
   }
-  auto it = paths_.find(a.key);
-  if (it != paths_.end()) {
-    auto cur = it->second.lock();
-    if (cur && cur->alive()) return Errno{EADDRINUSE};
-  }
+  // The VFS decided EADDRINUSE when it created the node: a live entry with
+  // this key belongs to a node since unlinked whose inode number the file
+  // system reused, and the new node wins.
   paths_[a.key] = ep;
   return OkErrno();
 }

@@ -43,7 +43,8 @@ class Stack {
 
   // --- AF_UNIX -------------------------------------------------------------
   // Binds an abstract or path name (the path's key must be set).
-  // EADDRINUSE if taken by a live endpoint.
+  // Abstract names: EADDRINUSE if taken by a live endpoint. Path names: the
+  // caller created a fresh node, so the key is taken over.
   ErrnoStatus BindUnix(const Address& a, const std::shared_ptr<Endpoint>& ep);
   // Picks a free abstract name "\0xxxxx" (Linux's autobind) and binds it.
   ErrnoOr<Address> AutoBindUnix(const std::shared_ptr<Endpoint>& ep);

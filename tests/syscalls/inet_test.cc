@@ -3,6 +3,7 @@
 // shutdown, ECONNREFUSED, address reuse.
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -359,6 +360,24 @@ TEST_F(InetTest, UdpDualStackSeesV4MappedSender) {
   EXPECT_EQ(from.sin6_family, AF_INET6);
   EXPECT_TRUE(IN6_IS_ADDR_V4MAPPED(&from.sin6_addr));
   EXPECT_EQ(ntohs(from.sin6_port), p4);
+}
+
+TEST_F(InetTest, LoopbackInterfaceIoctls) {
+  Fd s(socket(AF_INET, SOCK_DGRAM, 0));
+  ifreq r = {};
+  strcpy(r.ifr_name, "lo");
+  ASSERT_THAT(ioctl(s.get(), SIOCGIFFLAGS, &r), SyscallSucceeds());
+  EXPECT_TRUE(r.ifr_flags & IFF_UP);
+  EXPECT_TRUE(r.ifr_flags & IFF_LOOPBACK);
+  ASSERT_THAT(ioctl(s.get(), SIOCGIFINDEX, &r), SyscallSucceeds());
+  const int index = r.ifr_ifindex;
+  EXPECT_GT(index, 0);
+  memset(r.ifr_name, 0, sizeof(r.ifr_name));
+  r.ifr_ifindex = index;
+  ASSERT_THAT(ioctl(s.get(), SIOCGIFNAME, &r), SyscallSucceeds());
+  EXPECT_STREQ(r.ifr_name, "lo");
+  strcpy(r.ifr_name, "nosuchif0");
+  EXPECT_THAT(ioctl(s.get(), SIOCGIFINDEX, &r), SyscallFailsWithErrno(ENODEV));
 }
 
 }  // namespace
