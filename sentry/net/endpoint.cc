@@ -235,6 +235,7 @@ ErrnoStatus Endpoint::ConnectStream(const Address& addr, const Cred& cred,
   Address dst = addr;
   std::shared_ptr<Endpoint> target;
   if (family_ == AF_UNIX) {
+    if (passcred() && !IsBound()) RETURN_IF_ERRNO(Bind(UnixAddress("")));
     target = stack_->FindUnix(dst);
     if (!target) return Errno{ECONNREFUSED};
     if (target->type_ != type_) return Errno{EPROTOTYPE};

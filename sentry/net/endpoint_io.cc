@@ -143,27 +143,38 @@ ErrnoOr<size_t> Endpoint::SendDgram(SendArgs& args, size_t total) {
   std::shared_ptr<Endpoint> target;
   Address from;
   if (family_ == AF_UNIX) {
+    // SO_PASSCRED senders get a name so that receivers can answer (Linux
+    // autobinds them).
+    if (passcred() && !IsBound()) RETURN_IF_ERRNO(Bind(UnixAddress("")));
     if (args.to != nullptr) {
       target = stack_->FindUnix(*args.to);
       if (!target) return Errno{ECONNREFUSED};
       if (target->type_ != type_) return Errno{EPROTOTYPE};
     }
-    absl::MutexLock l(&mu_);
-    if (send_shut_) return Errno{EPIPE};
-    if (!target) {
-      if (!peer_) return Errno{ENOTCONN};
-      target = peer_;
-      if (!target->alive()) {
-        // The peer is gone: report it once and disconnect (Linux).
+    const bool to_peer = target == nullptr;
+    {
+      absl::MutexLock l(&mu_);
+      if (send_shut_) return Errno{EPIPE};
+      if (to_peer) {
+        if (!peer_) return Errno{ENOTCONN};
+        target = peer_;
+      }
+      if (total + 32 > static_cast<size_t>(sndbuf_)) return Errno{EMSGSIZE};
+      from = local_;
+      if (!bound_) from.unix_name.clear();
+    }
+    // (The peer's lock is never taken under ours: two peers send to each
+    // other concurrently.)
+    if (to_peer && !target->alive()) {
+      // The peer is gone: report it once and disconnect (Linux).
+      absl::MutexLock l(&mu_);
+      if (peer_ == target) {
         peer_.reset();
         peer_addr_ = Address();
         connected_ = false;
-        return Errno{ECONNREFUSED};
       }
+      return Errno{ECONNREFUSED};
     }
-    if (total + 32 > static_cast<size_t>(sndbuf_)) return Errno{EMSGSIZE};
-    from = local_;
-    if (!bound_) from.unix_name.clear();
   } else {
     Address dst;
     if (args.to != nullptr && args.to->family != AF_UNSPEC) {
@@ -219,6 +230,8 @@ ErrnoOr<RecvResult> Endpoint::Recv(RecvArgs& args) {
 ErrnoOr<RecvResult> Endpoint::RecvStream(RecvArgs& args) {
   const bool peek = args.flags & MSG_PEEK;
   const bool waitall = (args.flags & MSG_WAITALL) && !peek;
+  // TCP's MSG_TRUNC consumes without copying (unix streams ignore it).
+  const bool discard = is_inet() && (args.flags & MSG_TRUNC);
   const size_t want = args.data->size();
   auto deadline = Deadline(false);
   RecvResult res;
@@ -246,7 +259,9 @@ ErrnoOr<RecvResult> Endpoint::RecvStream(RecvArgs& args) {
         const size_t avail = m.data.size() - m.off;
         const size_t n = std::min(avail, want - copied);
         size_t got = 0;
-        if (n > 0) {
+        if (n > 0 && discard) {
+          got = n;
+        } else if (n > 0) {
           auto c = args.data->CopyOut(
               copied, std::span<const std::byte>(m.data.data() + m.off, n));
           if (!c.ok()) {
@@ -328,7 +343,8 @@ ErrnoOr<RecvResult> Endpoint::RecvDgram(RecvArgs& args) {
         Message& m = queue_.front();
         const size_t n = std::min(m.data.size(), want);
         if (n > 0) {
-          auto c = args.data->CopyOut(0, std::span<const std::byte>(m.data));
+          auto c = args.data->CopyOut(
+              0, std::span<const std::byte>(m.data.data(), n));
           if (!c.ok()) return c.error();
         }
         res.length = (args.flags & MSG_TRUNC) ? m.data.size() : n;

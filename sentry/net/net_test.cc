@@ -301,6 +301,11 @@ TEST(UnixTest, PassCred) {
   Got g = RecvStr(*b, 4);
   ASSERT_TRUE(g.res.cred.has_value());
   EXPECT_EQ(g.res.cred->pid, 42);
+  // A SO_PASSCRED sender is autobound on its first send.
+  EXPECT_TRUE(g.res.from.unix_name.empty());
+  ASSERT_TRUE(SendStr(*b, "d").ok());
+  g = RecvStr(*a, 4);
+  EXPECT_TRUE(g.res.from.unix_abstract());
 }
 
 TEST(UnixTest, BlockingReadWokenByWriter) {
@@ -389,6 +394,12 @@ TEST(InetTest, TcpLoopback) {
   EXPECT_EQ(cli->LocalAddress()->ToString().substr(0, 10), "127.0.0.1:");
   ASSERT_TRUE(SendStr(*cli, "tcp").ok());
   EXPECT_EQ(RecvStr(**conn, 8).data, "tcp");
+  // MSG_TRUNC on TCP discards what it counts.
+  ASSERT_TRUE(SendStr(*cli, "drop").ok());
+  Got d = RecvStr(**conn, 2, MSG_TRUNC);
+  EXPECT_EQ(d.res.length, 2u);
+  EXPECT_EQ(d.data, std::string(2, '\0'));
+  EXPECT_EQ(RecvStr(**conn, 8).data, "op");
   // Closing with unread data resets the peer.
   ASSERT_TRUE(SendStr(*cli, "unread").ok());
   (*conn)->Release();
