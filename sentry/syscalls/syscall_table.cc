@@ -26,6 +26,7 @@ SyscallTable::SyscallTable() : entries_(SENTRY_SYSCALL_MAX_NR + 1) {
   RegisterFdSyscalls(*this);
   RegisterStatSyscalls(*this);
   RegisterPathSyscalls(*this);
+  RegisterSocketSyscalls(*this);
 }
 
 const SyscallTable& SyscallTable::Get() {
