@@ -78,6 +78,13 @@ class FakeCaller : public TtyCaller {
     detached.push_back(session);
     if (ctty.get() == &tty) ctty = nullptr;
   }
+  bool ProcessGroupExists(int32_t group) override {
+    return group != missing_group;
+  }
+  ErrnoStatus BackgroundAccess(int sig) override {
+    background.push_back(sig);
+    return background_result;
+  }
 
   // Ioctl with a pointer argument.
   template <typename T>
@@ -91,6 +98,9 @@ class FakeCaller : public TtyCaller {
   std::vector<int32_t> foreign_groups;
   std::shared_ptr<Pty> ctty;
   std::vector<int32_t> detached;
+  int32_t missing_group = -1;
+  std::vector<int> background;  // BackgroundAccess calls
+  ErrnoStatus background_result = OkErrno();
 };
 
 }  // namespace sentry::fs::devpts::testing
