@@ -152,8 +152,9 @@ TEST_F(TtyGlueTest, IsigReachesForegroundGroupNotInit) {
   TaskTtyCaller lc(l);
   // ^C typed (TIOCSTI on the replica): SIGINT to the foreground group (the
   // leader's).
+  // (A forked task has its own copy of the memory.)
   ASSERT_TRUE(
-      kt_.mem->CopyOutObj(UserPtr<uint8_t>(UserAddr(kArg)), uint8_t{3}).ok());
+      l->mm().CopyOutObj(UserPtr<uint8_t>(UserAddr(kArg)), uint8_t{3}).ok());
   ASSERT_TRUE(replica_->Ioctl(devpts::kTIOCSTI, kArg, lc).ok());
   EXPECT_TRUE(GroupPending(*l).Has(SIGINT));
   // Init ignores kernel-generated signals it has no handler for.
@@ -214,7 +215,7 @@ TEST_F(TtyGlueTest, ProcessGroupQueries) {
   // another session.
   for (auto [pgid, err] : {std::pair{999, ESRCH}, std::pair{1, EPERM}}) {
     ASSERT_TRUE(
-        kt_.mem->CopyOutObj(UserPtr<int32_t>(UserAddr(kArg)), pgid).ok());
+        l->mm().CopyOutObj(UserPtr<int32_t>(UserAddr(kArg)), pgid).ok());
     auto r = replica_->Ioctl(devpts::kTIOCSPGRP, kArg, c);
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error(), Errno{err});
