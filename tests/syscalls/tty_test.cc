@@ -819,6 +819,19 @@ TEST(TtyTest, InteractiveShell) {
   WriteStr(p.master.get(), "echo hel''lo $((6*7))\n");
   EXPECT_TRUE(expect("hello 42")) << all;
   EXPECT_TRUE(expect("READY> ")) << all;
+  // Job control: the shell runs `sleep` in a foreground group of its own;
+  // ^C kills it, not the shell.
+  WriteStr(p.master.get(), "sleep 100\n");
+  pid_t fg = child;
+  while (fg == child) {  // until the shell has handed the terminal over
+    ASSERT_THAT(ioctl(p.master.get(), TIOCGPGRP, &fg), SyscallSucceeds());
+    if (fg == child) usleep(1000);
+  }
+  WriteStr(p.master.get(), "\x03");
+  EXPECT_TRUE(expect("READY> ")) << all;
+  WriteStr(p.master.get(), "echo status=$?\n");
+  EXPECT_TRUE(expect("status=130")) << all;
+  EXPECT_TRUE(expect("READY> ")) << all;
   WriteStr(p.master.get(), "exit 7\n");
   int status = WaitPid(child);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 7)
