@@ -595,6 +595,59 @@ TEST(TtyTest, TiocnottyByLeaderHangsUpForeground) {
   });
 }
 
+TEST(TtyTest, TiocnottyByNonLeaderDetachesOnlyItself) {
+  Pty p = OpenPty(-1);
+  EXPECT_CHILD_SUCCEEDS([&] {
+    Fd ctty;
+    BecomeLeaderWithCtty(p, &ctty);
+    sigset_t s = Block(SIGHUP);
+    EXPECT_CHILD_SUCCEEDS([&] {
+      ASSERT_THAT(ioctl(ctty.get(), TIOCNOTTY), SyscallSucceeds());
+      EXPECT_THAT(open("/dev/tty", O_RDWR), SyscallFailsWithErrno(ENXIO));
+    });
+    // The leader keeps it and got no SIGHUP.
+    Fd tty(open("/dev/tty", O_RDWR));
+    EXPECT_TRUE(tty.valid()) << strerror(errno);
+    sigset_t pending;
+    sigpending(&pending);
+    EXPECT_FALSE(sigismember(&pending, SIGHUP));
+    (void)s;
+  });
+}
+
+TEST(TtyTest, TiocscttyStealsWithCapability) {
+  if (!HaveCapability(CAP_SYS_ADMIN)) GTEST_SKIP() << "needs CAP_SYS_ADMIN";
+  Pty p = OpenPty();
+  Gate ready, stolen, result;
+  pid_t owner = fork();
+  ASSERT_GE(owner, 0);
+  if (owner == 0) {
+    setsid();
+    Fd ctty(open(p.name.c_str(), O_RDWR));
+    if (!ctty.valid()) _exit(2);
+    ready.Open();
+    stolen.Wait();
+    // The thief's TIOCSCTTY took it from this session.
+    char r = (open("/dev/tty", O_RDWR) == -1 && errno == ENXIO) ? 'L' : 'x';
+    (void)!write(result.w.get(), &r, 1);
+    _exit(0);
+  }
+  ASSERT_TRUE(ready.Wait());
+  EXPECT_CHILD_SUCCEEDS([&] {
+    ASSERT_THAT(setsid(), SyscallSucceeds());
+    // Owned by another session: EPERM unless forced with arg 1.
+    EXPECT_THAT(ioctl(p.replica.get(), TIOCSCTTY, 0),
+                SyscallFailsWithErrno(EPERM));
+    ASSERT_THAT(ioctl(p.replica.get(), TIOCSCTTY, 1), SyscallSucceeds());
+    EXPECT_EQ(tcgetpgrp(p.replica.get()), getpid());
+  });
+  stolen.Open();
+  char r = 0;
+  ASSERT_EQ(read(result.r.get(), &r, 1), 1);
+  EXPECT_EQ(r, 'L');
+  EXPECT_EQ(WaitPid(owner), 0);
+}
+
 TEST(TtyTest, HangupOnMasterClose) {
   Pty p = OpenPty(-1);
   Gate ready, closed;
