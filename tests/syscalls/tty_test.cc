@@ -895,5 +895,68 @@ TEST(TtyTest, InteractiveShell) {
   EXPECT_THAT(read(p.master.get(), &c, 1), SyscallFailsWithErrno(EIO));
 }
 
+// ^Z stops the foreground job (SIGTSTP, WUNTRACED in the shell); `fg`
+// continues it (SIGCONT) in the foreground again.
+TEST(TtyTest, InteractiveShellSuspendAndResume) {
+  if (access("/bin/sh", X_OK) != 0) GTEST_SKIP() << "no /bin/sh";
+  Pty p = OpenPty(-1);
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    p.master.reset();
+    setsid();
+    Fd ctty(open(p.name.c_str(), O_RDWR));
+    if (!ctty.valid()) _exit(100);
+    for (int fd = 0; fd < 3; ++fd) dup2(ctty.get(), fd);
+    ctty.reset();
+    char ps1[] = "PS1=READY> ";
+    char* envp[] = {ps1, nullptr};
+    char sh[] = "/bin/sh", i[] = "-i";
+    char* argv[] = {sh, i, nullptr};
+    execve(sh, argv, envp);
+    _exit(101);
+  }
+  std::string all;
+  size_t pos = 0;
+  auto expect = [&](const std::string& want) {
+    char buf[256];
+    for (;;) {
+      size_t at = all.find(want, pos);
+      if (at != std::string::npos) {
+        pos = at + want.size();
+        return true;
+      }
+      ssize_t n = read(p.master.get(), buf, sizeof(buf));
+      if (n <= 0) return false;
+      all.append(buf, n);
+    }
+  };
+  auto wait_job_in_foreground = [&] {
+    pid_t fg = child;
+    while (fg == child) {
+      ASSERT_THAT(ioctl(p.master.get(), TIOCGPGRP, &fg), SyscallSucceeds());
+      if (fg == child) usleep(1000);
+    }
+  };
+  ASSERT_TRUE(expect("READY> ")) << all;
+  WriteStr(p.master.get(), "sleep 100\n");
+  wait_job_in_foreground();
+  WriteStr(p.master.get(), "\x1a");  // ^Z
+  ASSERT_TRUE(expect("READY> ")) << all;
+  WriteStr(p.master.get(), "jobs\n");
+  EXPECT_TRUE(expect("Stopped")) << all;
+  ASSERT_TRUE(expect("READY> ")) << all;
+  WriteStr(p.master.get(), "fg\n");
+  wait_job_in_foreground();
+  WriteStr(p.master.get(), "\x03");  // ^C
+  ASSERT_TRUE(expect("READY> ")) << all;
+  WriteStr(p.master.get(), "echo status=$?\n");
+  EXPECT_TRUE(expect("status=130")) << all;
+  WriteStr(p.master.get(), "exit 3\n");
+  int status = WaitPid(child);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 3)
+      << DescribeStatus(status);
+}
+
 }  // namespace
 }  // namespace syscall_test
