@@ -99,8 +99,8 @@ class ForkableResource {
 class ControllingTerminal {
  public:
   virtual ~ControllingTerminal() = default;
-  // The session leader `sid` exited (Linux's disassociate_ctty(1): SIGHUP
-  // and SIGCONT to the foreground process group, the terminal leaves the
+  // The session leader `sid` exited (Linux's disassociate_ctty(1) for a
+  // pty: SIGHUP to the foreground process group, the terminal leaves the
   // session). Called without the kernel mu, after the session dropped it.
   virtual void SessionLeaderExited(int sid) = 0;
 };
