@@ -65,6 +65,7 @@ class FakeCaller : public TtyCaller {
   uint32_t Fsuid() override { return uid; }
   uint32_t Fsgid() override { return gid; }
   bool ProcessGroupInSession(int32_t group, int32_t session) override {
+    if (group == missing_group) return false;
     for (int32_t g : foreign_groups) {
       if (g == group) return false;
     }
