@@ -803,6 +803,35 @@ TEST(TtyTest, BackgroundTcsetattrGetsSigttou) {
   EXPECT_EQ(code, 0);
 }
 
+// Default SIGTTIN stops the background reader; once continued in the
+// foreground its read restarts (ERESTARTSYS) and gets the input.
+TEST(TtyTest, BackgroundReaderStopsThenReadsInForeground) {
+  Pty p = OpenPty(-1);
+  EXPECT_CHILD_SUCCEEDS([&] {
+    Fd ctty;
+    BecomeLeaderWithCtty(p, &ctty);
+    pid_t reader = fork();
+    ASSERT_GE(reader, 0);
+    if (reader == 0) {
+      setpgid(0, 0);
+      char buf[16];
+      ssize_t n = read(ctty.get(), buf, sizeof(buf));
+      _exit(n == 3 && std::string(buf, 3) == "ok\n" ? 0 : 1);
+    }
+    setpgid(reader, reader);  // whoever runs first
+    int status = 0;
+    ASSERT_EQ(waitpid(reader, &status, WUNTRACED), reader);
+    ASSERT_TRUE(WIFSTOPPED(status)) << DescribeStatus(status);
+    EXPECT_EQ(WSTOPSIG(status), SIGTTIN);
+    // What a shell's `fg` does.
+    signal(SIGTTOU, SIG_IGN);
+    ASSERT_THAT(tcsetpgrp(ctty.get(), reader), SyscallSucceeds());
+    ASSERT_THAT(kill(-reader, SIGCONT), SyscallSucceeds());
+    WriteStr(p.master.get(), "ok\n");
+    EXPECT_EQ(WaitPid(reader), 0);
+  });
+}
+
 // A process group whose members have no parent in another group of the
 // session is orphaned: its reads fail with EIO instead of stopping.
 TEST(TtyTest, OrphanedBackgroundReadFailsWithEio) {
