@@ -13,6 +13,7 @@
 #include "base/status_macros.h"
 #include "base/unique_fd.h"
 #include "runsc/cmd/common.h"
+#include "runsc/cmd/hooks.h"
 #include "runsc/sandbox/control_client.h"
 #include "runsc/sandbox/launcher.h"
 
@@ -158,6 +159,17 @@ absl::StatusOr<container::Metadata> CreateContainer(
         return absl::OkStatus();
       });
   absl::Status st = up.status();
+  if (st.ok()) {
+    // prestart (deprecated, still sent by Docker), createRuntime,
+    // createContainer: the sandbox exists, nothing runs yet (hooks.h).
+    container::Metadata creating = *up;
+    creating.status = container::Status::kCreating;
+    nlohmann::json state = container::OciState(creating);
+    for (const char* kind : {"prestart", "createRuntime", "createContainer"}) {
+      st = RunHooks(spec.raw, kind, state);
+      if (!st.ok()) break;
+    }
+  }
   if (st.ok() && !o.pid_file.empty()) {
     st = WritePidFile(o.pid_file, lr->sandbox_pid);
   }
@@ -183,15 +195,25 @@ absl::Status RequireSandbox(const container::Metadata& md) {
 absl::Status StartContainer(container::Store& store,
                             const container::Metadata& md) {
   RETURN_IF_ERROR(RequireSandbox(md));
+  absl::Status hooks = RunHooks(md.spec, "startContainer", container::OciState(md));
+  if (!hooks.ok()) {
+    // The spec: a failing startContainer hook stops the container.
+    DestroySandbox(md);
+    (void)store.Update(md.id, [](container::Metadata& m) {
+      m.status = container::Status::kStopped;
+      return absl::OkStatus();
+    });
+    return hooks;
+  }
   sandbox::ControlClient client(md.control_socket);
   RETURN_IF_ERROR(client.StartRoot(md.id));
-  return store
-      .Update(md.id,
-              [](container::Metadata& m) {
-                m.status = container::Status::kRunning;
-                return absl::OkStatus();
-              })
-      .status();
+  ASSIGN_OR_RETURN(container::Metadata running,
+                   store.Update(md.id, [](container::Metadata& m) {
+                     m.status = container::Status::kRunning;
+                     return absl::OkStatus();
+                   }));
+  RunHooksBestEffort(running.spec, "poststart", container::OciState(running));
+  return absl::OkStatus();
 }
 
 void DestroySandbox(const container::Metadata& md) {
