@@ -25,6 +25,7 @@
 #include "base/status_macros.h"
 #include "runsc/cmd/commands.h"
 #include "runsc/cmd/common.h"
+#include "runsc/cmd/console.h"
 #include "runsc/cmd/exec_process.h"
 #include "runsc/cmd/sandbox_ops.h"
 #include "runsc/sandbox/control_client.h"
@@ -185,15 +186,9 @@ absl::StatusOr<int> Exec(const Context& ctx) {
   }
   RETURN_IF_ERROR(RequireSandbox(md));
   bool terminal = process.value("terminal", false);
-  if (terminal) {
-    if (o.console_socket.empty()) {
-      return absl::InvalidArgumentError(
-          "exec: a terminal (--tty or process.terminal) needs "
-          "--console-socket");
-    }
-    return absl::UnimplementedError(
-        "exec: terminals (--tty) are not implemented yet: the sentry has no "
-        "console bridge for exec");
+  if (terminal && o.console_socket.empty()) {
+    return absl::InvalidArgumentError(
+        "exec: a terminal (--tty or process.terminal) needs --console-socket");
   }
   if (o.preserve_fds < 0 || o.preserve_fds > 5) {
     return absl::InvalidArgumentError(
@@ -201,7 +196,13 @@ absl::StatusOr<int> Exec(const Context& ctx) {
                      " is out of range (0..5 are supported)"));
   }
   std::vector<int> fds = {0, 1, 2};
-  for (int i = 0; i < o.preserve_fds; ++i) {
+  HostConsole console;
+  if (terminal) {
+    // The engine gets the host pty's master; the sandbox its replica.
+    ASSIGN_OR_RETURN(console, SetUpConsole(o.console_socket, process));
+    fds = {console.replica.get()};
+  }
+  for (int i = 0; i < o.preserve_fds && !terminal; ++i) {
     int fd = 3 + i;
     if (::fcntl(fd, F_GETFD) < 0) {
       return absl::InvalidArgumentError(absl::StrCat(
@@ -212,7 +213,9 @@ absl::StatusOr<int> Exec(const Context& ctx) {
   }
 
   sandbox::ControlClient client(md.control_socket);
-  ASSIGN_OR_RETURN(int32_t pid, client.Exec(md.id, process.dump(), false, fds));
+  ASSIGN_OR_RETURN(int32_t pid,
+                   client.Exec(md.id, process.dump(), terminal, fds));
+  console.replica.reset();
   LOG(DEBUG) << "exec " << md.id << ": sandbox PID " << pid;
   if (!o.internal_pid_file.empty()) {
     RETURN_IF_ERROR(WriteFileAtomic(o.internal_pid_file, std::to_string(pid)));

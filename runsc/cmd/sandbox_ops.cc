@@ -13,6 +13,7 @@
 #include "base/status_macros.h"
 #include "base/unique_fd.h"
 #include "runsc/cmd/common.h"
+#include "runsc/cmd/console.h"
 #include "runsc/cmd/hooks.h"
 #include "runsc/sandbox/control_client.h"
 #include "runsc/sandbox/launcher.h"
@@ -96,11 +97,6 @@ absl::StatusOr<container::Metadata> CreateContainer(
     return absl::InvalidArgumentError(
         "process.terminal is true but no --console-socket was given");
   }
-  if (spec.process.terminal) {
-    return absl::UnimplementedError(
-        "create: not implemented yet: terminals (process.terminal) in the "
-        "sandbox");
-  }
   container::Store store = OpenStore(g);
   container::Metadata md;
   md.id = o.id;
@@ -126,6 +122,17 @@ absl::StatusOr<container::Metadata> CreateContainer(
   lc.spec_json = spec.raw.dump();
   lc.gofer_mounts = GoferMounts(spec);
   lc.host_network = g.network == "host";
+  // process.terminal: the engine gets the master of a host pty now; the
+  // sandbox gets its replica as stdio and bridges it to a sentry pty.
+  base::UniqueFd console_replica;
+  if (spec.process.terminal) {
+    absl::StatusOr<HostConsole> hc = SetUpConsole(
+        o.console_socket, spec.raw.value("process", nlohmann::json()));
+    if (!hc.ok()) return cleanup(hc.status());
+    console_replica = std::move(hc->replica);
+    lc.stdio_fds = {console_replica.get(), console_replica.get(),
+                    console_replica.get()};
+  }
   // --debug-log: the children log there (a directory gets one file per
   // container), opened O_APPEND like --log.
   base::UniqueFd log_fd;

@@ -492,4 +492,10 @@ ErrnoOr<int> Kernel::GetSid(Task& t, int pid) {
   return tg->pgrp->session->sid;
 }
 
+bool Kernel::ProcessGroupInSession(int pgid, int sid) {
+  absl::MutexLock l(&mu_);
+  ProcessGroup* pg = pidns_.FindProcessGroup(pgid);
+  return pg != nullptr && pg->session != nullptr && pg->session->sid == sid;
+}
+
 }  // namespace sentry::kernel

@@ -197,6 +197,9 @@ class Kernel {
   ErrnoStatus SetPgid(Task& t, int pid, int pgid);
   ErrnoOr<int> GetPgid(Task& t, int pid);
   ErrnoOr<int> GetSid(Task& t, int pid);
+  // Whether process group `pgid` exists and belongs to session `sid`
+  // (terminal TIOCSPGRP).
+  bool ProcessGroupInSession(int pgid, int sid);
 
   // --- compatibility visibility ---
   // True the first time `nr` is reported (the caller then logs it once).

@@ -32,6 +32,7 @@
 #include "sentry/loader/loader.h"
 #include "sentry/mm/memory_file.h"
 #include "sentry/platform/platform.h"
+#include "sentry/sandbox/console.h"
 #include "sentry/sandbox/files.h"
 #include "sentry/syscalls/syscall_table.h"
 
@@ -141,6 +142,11 @@ class Kernel final : public boot::SandboxKernel {
 
   ~Kernel() override {
     if (kernel_ != nullptr) kernel_->Shutdown();
+    {
+      absl::MutexLock l(&mu_);
+      consoles_.clear();
+    }
+    SetSandboxTtyHooks(nullptr);
     SetSandboxVfs(nullptr);
   }
 
@@ -194,12 +200,17 @@ class Kernel final : public boot::SandboxKernel {
   std::unique_ptr<vfs::VirtualFilesystem> vfs_;
   vfs::VirtualDentry root_;
   std::vector<vfs::FileRef> stdio_;
+  // process.terminal: the host terminal (replica of the host pty whose
+  // master went to the console socket), given as the sandbox's stdio.
+  base::UniqueFd host_console_;
   std::unique_ptr<kernel::Kernel> kernel_;
+  std::shared_ptr<TtyHooks> tty_hooks_;
   const absl::Time boot_time_ = absl::Now();
 
   absl::Mutex mu_;
   bool started_ ABSL_GUARDED_BY(mu_) = false;
   bool paused_ ABSL_GUARDED_BY(mu_) = false;
+  std::vector<std::unique_ptr<Console>> consoles_ ABSL_GUARDED_BY(mu_);
   bool destroyed_ ABSL_GUARDED_BY(mu_) = false;
 };
 
@@ -225,8 +236,17 @@ absl::Status Kernel::Init(boot::KernelArgs& args) {
 
   vfs_ = std::make_unique<vfs::VirtualFilesystem>();
   SetSandboxVfs(vfs_.get());
+  tty_hooks_ = std::make_shared<TtyHooks>(kernel_.get());
+  SetSandboxTtyHooks(tty_hooks_);
   RETURN_IF_ERROR(BuildFilesystem(std::move(args.io_fds)));
 
+  bool terminal = spec_.contains("process") && spec_["process"].is_object() &&
+                  spec_["process"].value("terminal", false);
+  if (terminal && !args.stdio_fds.empty()) {
+    // All three are the host terminal (the front end's choice); one will do.
+    host_console_ = std::move(args.stdio_fds[0]);
+    args.stdio_fds.clear();
+  }
   for (size_t i = 0; i < args.stdio_fds.size() && i < 3; ++i) {
     auto f = NewHostFdFile(vfs_.get(), std::move(args.stdio_fds[i]));
     if (!f.ok()) return ErrnoError(f.error(), "stdio descriptor");
@@ -266,7 +286,7 @@ absl::Status Kernel::Init(boot::KernelArgs& args) {
 absl::Status Kernel::BuildFilesystem(std::vector<base::UniqueFd> io_fds) {
   vfs::VirtualFilesystem& v = *vfs_;
   fs::tmpfs::RegisterTmpfs(v);
-  fs::devfs::RegisterDevfs(v);
+  fs::devfs::RegisterDevfs(v, tty_hooks_);
   fs::procfs::ProcfsOptions po;
   po.num_cpus = kernel_->NumCpus();
   po.kernel_release = kernel_->config().release;
@@ -392,11 +412,25 @@ absl::Status Kernel::StartRoot(const control::StartRootRequest& req,
     return absl::InvalidArgumentError("the spec has no process");
   }
   ASSIGN_OR_RETURN(ProcessSpec ps, ParseProcess(spec_["process"]));
-  if (ps.terminal || console.valid()) {
-    return absl::UnimplementedError(
-        "process.terminal: terminals are not implemented yet in the sentry");
+  std::unique_ptr<Console> cons;
+  std::vector<vfs::FileRef> stdio = stdio_;
+  if (ps.terminal) {
+    base::UniqueFd host = console.valid() ? std::move(console)
+                                          : std::move(host_console_);
+    if (!host.valid()) {
+      return absl::InvalidArgumentError(
+          "process.terminal is set but the sandbox was given no terminal");
+    }
+    ASSIGN_OR_RETURN(cons, Console::Create(vfs_.get(), vfs_->RootContext(root_),
+                                           tty_hooks_, std::move(host)));
+    stdio.assign(3, cons->replica());
   }
-  ASSIGN_OR_RETURN(kernel::Task * t, NewProcess(ps, stdio_, true));
+  ASSIGN_OR_RETURN(kernel::Task * t, NewProcess(ps, stdio, true));
+  if (cons != nullptr) {
+    RETURN_IF_ERROR(cons->Attach(t->tg().tgid));
+    absl::MutexLock l(&mu_);
+    consoles_.push_back(std::move(cons));
+  }
   {
     absl::MutexLock l(&mu_);
     if (destroyed_) return absl::FailedPreconditionError("sandbox destroyed");
@@ -427,18 +461,27 @@ absl::StatusOr<int32_t> Kernel::Exec(const control::ExecRequest& req,
     return absl::InvalidArgumentError("exec: the process is not valid JSON");
   }
   ASSIGN_OR_RETURN(ProcessSpec ps, ParseProcess(p));
-  if (req.terminal() || ps.terminal) {
-    return absl::UnimplementedError(
-        "exec: terminals (--tty) are not implemented yet in the sentry");
-  }
   std::vector<vfs::FileRef> stdio;
-  for (auto& fd : fds) {
-    auto f = NewHostFdFile(vfs_.get(), std::move(fd));
-    if (!f.ok()) return ErrnoError(f.error(), "exec: stdio descriptor");
-    stdio.push_back(std::move(*f));
+  std::unique_ptr<Console> cons;
+  if (req.terminal()) {
+    // fds[0] is the host terminal for this process.
+    ASSIGN_OR_RETURN(cons, Console::Create(vfs_.get(), vfs_->RootContext(root_),
+                                           tty_hooks_, std::move(fds[0])));
+    stdio.assign(3, cons->replica());
+  } else {
+    for (auto& fd : fds) {
+      auto f = NewHostFdFile(vfs_.get(), std::move(fd));
+      if (!f.ok()) return ErrnoError(f.error(), "exec: stdio descriptor");
+      stdio.push_back(std::move(*f));
+    }
   }
   ASSIGN_OR_RETURN(kernel::Task * t, NewProcess(ps, stdio, false));
   int32_t pid = t->tg().tgid;
+  if (cons != nullptr) {
+    RETURN_IF_ERROR(cons->Attach(pid));
+    absl::MutexLock l(&mu_);
+    consoles_.push_back(std::move(cons));
+  }
   kernel_->StartTask(t);
   LOG(INFO) << "container " << id_ << ": exec " << ps.args[0] << " as PID "
             << pid;
