@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <thread>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -129,7 +130,23 @@ absl::Status Boot(const BootConfig& config, bool* ready_sent) {
     *ready_sent = true;
   }
   LOG(INFO) << "sandbox " << config.container_id << " ready";
-  return server.Serve();
+  // Like gVisor's sandbox: when the root container's init exits, the
+  // sandbox exits too, with its status. Engines (conmon, containerd's shim)
+  // wait on the pid-file PID, which is ours. Requests in flight (Wait) are
+  // answered first: Stop lets connection threads finish.
+  std::thread watcher([&] {
+    absl::StatusOr<int> ws = kernel->Wait(config.container_id);
+    if (!ws.ok()) return;  // destroyed before start
+    if (config.init_wait_status != nullptr) *config.init_wait_status = *ws;
+    LOG(INFO) << "sandbox " << config.container_id
+              << ": init exited (wait status " << *ws << ")";
+    server.Stop();
+  });
+  absl::Status served = server.Serve();
+  // After Destroy, Wait returns (kernel contract) and the watcher ends.
+  if (!served.ok()) (void)kernel->Destroy();
+  watcher.join();
+  return served;
 }
 
 absl::StatusOr<int> ParseFd(absl::string_view flag, absl::string_view v) {

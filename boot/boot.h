@@ -13,9 +13,11 @@
 //     one-time setup may use calls outside the allow-list.
 //  5. Installs the sentry seccomp filter (seccomp_filter.h).
 //  6. Start sync, part two: sends `ready`; `runsc create` returns then.
-//  7. Serves the control socket (--controller-fd) until Destroy. `runsc
-//     start` releases the container with a StartRoot request: no
-//     application instruction runs before it.
+//  7. Serves the control socket (--controller-fd) until Destroy, or until
+//     the root container's init exits (the sandbox then exits with its
+//     status, see BootConfig::init_wait_status). `runsc start` releases the
+//     container with a StartRoot request: no application instruction runs
+//     before it.
 // A failure at any step is sent as SyncMessage.error (when the front end is
 // still listening) and returned.
 //
@@ -88,6 +90,9 @@ struct BootConfig {
   // logged by number to log_fd (or stderr) before the sandbox dies of
   // SIGSYS (SeccompOptions::report_violations).
   bool report_seccomp_violations = false;
+  // Out: the root init's wait status when the sandbox stops because init
+  // exited (it then exits itself, like gVisor's); untouched otherwise.
+  int* init_wait_status = nullptr;
 };
 
 // The largest spec accepted on --spec-fd.

@@ -121,12 +121,12 @@ TtyHooks* SandboxTtyHooks() { return HooksSlot().get(); }
 // ---- TaskTtyCaller ----
 
 ErrnoStatus TaskTtyCaller::CopyIn(uint64_t addr, std::span<std::byte> dst) {
-  return t_->mm().CopyInFull(UserAddr(addr), dst.data(), dst.size());
+  return t_->mm().CopyInFull(kernel::UserAddr(addr), dst.data(), dst.size());
 }
 
 ErrnoStatus TaskTtyCaller::CopyOut(uint64_t addr,
                                    std::span<const std::byte> src) {
-  return t_->mm().CopyOutFull(UserAddr(addr), src.data(), src.size());
+  return t_->mm().CopyOutFull(kernel::UserAddr(addr), src.data(), src.size());
 }
 
 int32_t TaskTtyCaller::Pid() { return t_->tg().tgid; }

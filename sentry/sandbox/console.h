@@ -29,6 +29,7 @@
 #include "sentry/fs/devpts/host_bridge.h"
 #include "sentry/fs/devpts/tty.h"
 #include "sentry/kernel/kernel.h"
+#include "sentry/vfs/file.h"
 #include "sentry/vfs/vfs.h"
 
 namespace sentry::sandbox {
