@@ -35,6 +35,7 @@
 //   --stdio-fds=N,N,N   the root container's stdin, stdout, stderr
 //   --log-fd=N          optional: the debug log, kept open (runsc/cli must
 //                       add this flag before the launcher is given a log fd)
+//   --exit-status-fd=N  optional: receives init's wait status at exit
 //   <container-id>      positional
 // Host networking comes from the global --network=host flag (runsc/cli
 // parses it; the CLI sets BootConfig::host_network). ParseBootArgs also
@@ -76,6 +77,10 @@ struct BootConfig {
   std::vector<int> io_fds;
   std::vector<int> stdio_fds;
   int log_fd = -1;
+  // Optional: a writable file that receives the root init's wait status
+  // (decimal) when the sandbox exits because init exited, so that `runsc
+  // wait` still learns it once the sandbox is gone.
+  int exit_status_fd = -1;
   // How the sandbox logs to log_fd (from the global log flags).
   base::LogFormat log_format = base::LogFormat::kText;
   base::LogLevel log_level = base::LogLevel::kInfo;

@@ -24,6 +24,7 @@ absl::StatusOr<int> Boot(const Context& ctx) {
   c.io_fds = o.io_fds;
   c.stdio_fds = o.stdio_fds;
   c.log_fd = o.log_fd;
+  c.exit_status_fd = o.exit_status_fd;
   c.log_level = g.debug ? base::LogLevel::kDebug : base::LogLevel::kInfo;
   c.host_network = g.network == "host";
   c.report_seccomp_violations = g.debug;

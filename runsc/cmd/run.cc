@@ -33,8 +33,7 @@ absl::StatusOr<int> Run(const Context& ctx) {
     return started;
   }
   if (o.detach) return 0;
-  sandbox::ControlClient client(md.control_socket);
-  absl::StatusOr<int> ws = client.Wait(md.id);
+  absl::StatusOr<int> ws = WaitForInit(store, md);
   if (!o.keep) {
     teardown();
   } else {

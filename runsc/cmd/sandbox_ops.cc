@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "base/errors.h"
@@ -90,6 +91,30 @@ void AwaitGone(pid_t pid, uint64_t start, absl::Duration grace) {
 
 }  // namespace
 
+std::string ExitStatusPath(const container::Store& store,
+                           const std::string& id) {
+  return store.ContainerDir(id) + "/exit_status";
+}
+
+absl::StatusOr<int> WaitForInit(const container::Store& store,
+                                const container::Metadata& md) {
+  RETURN_IF_ERROR(RequireSandbox(md));
+  sandbox::ControlClient client(md.control_socket);
+  absl::StatusOr<int> ws = client.Wait(md.id);
+  if (ws.ok() || !sandbox::IsSandboxGone(ws.status())) return ws;
+  // The sandbox exits with its init; it recorded the status first.
+  int fd = ::open(ExitStatusPath(store, md.id).c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    char buf[32] = {};
+    ssize_t n = ::read(fd, buf, sizeof(buf) - 1);
+    ::close(fd);
+    int v;
+    if (n > 0 && absl::SimpleAtoi(absl::string_view(buf, n), &v)) return v;
+  }
+  // Gone without a word (killed from outside): as if SIGKILLed.
+  return SIGKILL;
+}
+
 absl::StatusOr<container::Metadata> CreateContainer(
     const cli::GlobalOptions& g, const cli::CreateOptions& o,
     const specutils::Spec& spec) {
@@ -150,6 +175,14 @@ absl::StatusOr<container::Metadata> CreateContainer(
     }
     lc.log_fd = log_fd.get();
   }
+  // Where the sandbox leaves its init's wait status when it exits.
+  base::UniqueFd exit_status(
+      ::open(ExitStatusPath(store, o.id).c_str(),
+             O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+  if (!exit_status.valid()) {
+    return cleanup(base::ErrnoStatus(errno, "exit status file"));
+  }
+  lc.exit_status_fd = exit_status.get();
   absl::StatusOr<sandbox::LaunchResult> lr = sandbox::LaunchSandbox(lc);
   if (!lr.ok()) return cleanup(lr.status());
 
