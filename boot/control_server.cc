@@ -66,8 +66,7 @@ absl::Status DispatchInner(SandboxKernel& kernel, const Request& req,
       // Without a terminal: stdin, stdout, stderr, then the descriptors
       // `exec --preserve-fds` passes (they become fds 3, 4, ...).
       if (req.exec().terminal() || fds.size() < 3 || fds.size() > 3 + 5) {
-        RETURN_IF_ERROR(
-            ExpectFds(fds, req.exec().terminal() ? 1 : 3, "exec"));
+        RETURN_IF_ERROR(ExpectFds(fds, req.exec().terminal() ? 1 : 3, "exec"));
       }
       ASSIGN_OR_RETURN(int32_t pid, kernel.Exec(req.exec(), std::move(fds)));
       resp->mutable_exec()->set_pid(pid);

@@ -30,8 +30,8 @@ absl::Status SendFd(const std::string& socket_path, int fd,
   std::memcpy(addr.sun_path, socket_path.data(), socket_path.size());
   if (::connect(s.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) !=
       0) {
-    return base::ErrnoStatus(errno, "connecting to --console-socket " +
-                                        socket_path);
+    return base::ErrnoStatus(errno,
+                             "connecting to --console-socket " + socket_path);
   }
   // runc sends the terminal's name as the data of the one message.
   iovec iov = {const_cast<char*>(name.data()), name.size()};

@@ -18,6 +18,7 @@
 #include <fstream>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "base/errors.h"
@@ -163,9 +164,8 @@ absl::StatusOr<int> Exec(const Context& ctx) {
     ASSIGN_OR_RETURN(file_text, ReadFile(o.process));
   }
   nlohmann::json spec_process =
-      md.spec.is_object() && md.spec.contains("process")
-          ? md.spec["process"]
-          : nlohmann::json();
+      md.spec.is_object() && md.spec.contains("process") ? md.spec["process"]
+                                                         : nlohmann::json();
   ASSIGN_OR_RETURN(nlohmann::json process,
                    BuildExecProcess(o, file_text, spec_process));
   md.status = LiveStatus(md);
@@ -177,12 +177,10 @@ absl::StatusOr<int> Exec(const Context& ctx) {
                         : ""));
   }
   if (md.status != container::Status::kRunning) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("cannot exec in container \"", md.id, "\": it is ",
-                     container::StatusName(md.status),
-                     md.status == container::Status::kCreated
-                         ? " (start it first)"
-                         : ""));
+    return absl::FailedPreconditionError(absl::StrCat(
+        "cannot exec in container \"", md.id, "\": it is ",
+        container::StatusName(md.status),
+        md.status == container::Status::kCreated ? " (start it first)" : ""));
   }
   RETURN_IF_ERROR(RequireSandbox(md));
   bool terminal = process.value("terminal", false);
@@ -205,9 +203,9 @@ absl::StatusOr<int> Exec(const Context& ctx) {
   for (int i = 0; i < o.preserve_fds && !terminal; ++i) {
     int fd = 3 + i;
     if (::fcntl(fd, F_GETFD) < 0) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "exec: --preserve-fds ", o.preserve_fds, ": descriptor ", fd,
-          " is not open"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("exec: --preserve-fds ", o.preserve_fds, ": descriptor ",
+                       fd, " is not open"));
     }
     fds.push_back(fd);
   }
@@ -222,6 +220,22 @@ absl::StatusOr<int> Exec(const Context& ctx) {
   }
   if (o.detach) {
     ASSIGN_OR_RETURN(pid_t waiter, ForkWaiter(md.control_socket, md.id, pid));
+    // Recorded so that `ps --format json` can name it (host PIDs).
+    uint64_t start = container::ProcessStartTime(waiter).value_or(0);
+    absl::Status recorded =
+        store
+            .Update(
+                md.id,
+                [&](container::Metadata& m) {
+                  m.execs.push_back({waiter, start});
+                  // Forget waiters that are gone.
+                  std::erase_if(m.execs, [](const container::ExecRecord& e) {
+                    return !container::ProcessAlive(e.pid, e.start_time);
+                  });
+                  return absl::OkStatus();
+                })
+            .status();
+    if (!recorded.ok()) LOG(WARNING) << "exec: " << recorded;
     if (!o.pid_file.empty()) {
       absl::Status s = WriteFileAtomic(o.pid_file, std::to_string(waiter));
       if (!s.ok()) {

@@ -80,10 +80,10 @@ TEST(BuildExecProcess, ProcessFileIsUsedAsIs) {
   o.process = "/x/process.json";
   o.cwd = "/ignored";
   o.args = {"ignored"};
-  auto p = BuildExecProcess(
-      o, R"({"args": ["top"], "cwd": "/work", "env": ["X=1"],
+  auto p =
+      BuildExecProcess(o, R"({"args": ["top"], "cwd": "/work", "env": ["X=1"],
              "user": {"uid": 3, "gid": 4}})",
-      SpecProcess());
+                       SpecProcess());
   ASSERT_TRUE(p.ok()) << p.status();
   EXPECT_EQ((*p)["args"], json({"top"}));
   EXPECT_EQ((*p)["cwd"], "/work");
@@ -137,8 +137,7 @@ TEST(MergeResources, BadValuesAreRefused) {
   EXPECT_FALSE(MergeResources(json(), json(), r).ok());
   cli::UpdateOptions none;
   EXPECT_FALSE(
-      MergeResources(json(), json::parse(R"({"memory": {"limit": "x"}})"),
-                     none)
+      MergeResources(json(), json::parse(R"({"memory": {"limit": "x"}})"), none)
           .ok());
   auto swap = MergeResources(
       json(), json::parse(R"({"memory": {"limit": 100, "swap": 50}})"), none);

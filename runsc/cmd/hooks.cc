@@ -108,9 +108,8 @@ absl::Status RunHook(const HookSpec& hook, const std::string& state) {
   wr.reset();
   ::sigaction(SIGPIPE, &old, nullptr);
 
-  absl::Time deadline = hook.timeout.has_value()
-                            ? absl::Now() + *hook.timeout
-                            : absl::InfiniteFuture();
+  absl::Time deadline = hook.timeout.has_value() ? absl::Now() + *hook.timeout
+                                                 : absl::InfiniteFuture();
   int st = 0;
   for (;;) {
     pid_t r = ::waitpid(pid, &st, hook.timeout.has_value() ? WNOHANG : 0);
@@ -147,9 +146,9 @@ absl::Status RunHooks(const json& spec, absl::string_view kind,
     LOG(DEBUG) << "running " << kind << " hook " << hooks[i].path;
     absl::Status s = RunHook(hooks[i], text);
     if (!s.ok()) {
-      return absl::Status(s.code(), absl::StrCat(kind, " hook #", i, " (",
-                                                 hooks[i].path,
-                                                 "): ", s.message()));
+      return absl::Status(s.code(),
+                          absl::StrCat(kind, " hook #", i, " (", hooks[i].path,
+                                       "): ", s.message()));
     }
   }
   return absl::OkStatus();

@@ -1,10 +1,13 @@
 // runsc ps: list the container's processes.
 //
-// --format json prints the array of PIDs containerd's runc shim parses
-// (`[1,23]`); --format table prints one row per process like ps -ef (and
-// gVisor's runsc ps). The PIDs are the sandbox's own (PID 1 is the
-// container's init), not host PIDs: the processes exist only inside the
-// sentry (docs/exec.md says what that means for `docker top`).
+// --format json prints the array of PIDs containerd's runc shim parses. The
+// engines read them as host PIDs (containerd matches them with the exec
+// PIDs it was given, `docker top` filters the host's ps by them), so they
+// are the host processes that stand for the container's: the sandbox (for
+// init and everything without a host process) and the waiters of detached
+// execs. --format table prints the sandbox's own view, one row per process
+// (PID 1 is the container's init), like ps -ef and gVisor's runsc ps
+// (docs/exec.md).
 #include <pwd.h>
 
 #include <algorithm>
@@ -62,7 +65,10 @@ absl::StatusOr<int> Ps(const Context& ctx) {
             [](const auto& a, const auto& b) { return a.pid() < b.pid(); });
   if (o.format == "json") {
     nlohmann::json pids = nlohmann::json::array();
-    for (const auto& p : procs) pids.push_back(p.pid());
+    if (md.sandbox_pid > 0) pids.push_back(md.sandbox_pid);
+    for (const container::ExecRecord& e : md.execs) {
+      if (container::ProcessAlive(e.pid, e.start_time)) pids.push_back(e.pid);
+    }
     ctx.out << pids.dump() << "\n";
     return 0;
   }
@@ -71,11 +77,10 @@ absl::StatusOr<int> Ps(const Context& ctx) {
   absl::Time boot = md.created;
   for (const auto& p : procs) {
     absl::Time start = boot + absl::Nanoseconds(p.start_time_ns());
-    rows.push_back({UserName(p.uid()), absl::StrCat(p.pid()),
-                    absl::StrCat(p.ppid()),
-                    absl::FormatTime("%H:%M", start, absl::LocalTimeZone()),
-                    p.tty().empty() ? "?" : p.tty(),
-                    FormatCpu(p.cpu_time_ns()), p.cmd()});
+    rows.push_back(
+        {UserName(p.uid()), absl::StrCat(p.pid()), absl::StrCat(p.ppid()),
+         absl::FormatTime("%H:%M", start, absl::LocalTimeZone()),
+         p.tty().empty() ? "?" : p.tty(), FormatCpu(p.cpu_time_ns()), p.cmd()});
   }
   std::array<size_t, 7> width{};
   for (const auto& r : rows) {

@@ -22,8 +22,7 @@ bool ValidCpuList(const std::string& s) {
     if (r.size() == 1) {
       if (!absl::SimpleAtoi(r[0], &a)) return false;
     } else if (r.size() == 2) {
-      if (!absl::SimpleAtoi(r[0], &a) || !absl::SimpleAtoi(r[1], &b) ||
-          a > b) {
+      if (!absl::SimpleAtoi(r[0], &a) || !absl::SimpleAtoi(r[1], &b) || a > b) {
         return false;
       }
     } else {
@@ -34,9 +33,9 @@ bool ValidCpuList(const std::string& s) {
 }
 
 struct Field {
-  const char* group;   // "memory", "cpu", "blockIO", "pids"
-  const char* key;     // key within the group
-  const char* flag;    // runc's flag
+  const char* group;     // "memory", "cpu", "blockIO", "pids"
+  const char* key;       // key within the group
+  const char* flag;      // runc's flag
   bool allow_unlimited;  // -1 accepted
   bool is_string;        // cpus, mems
 };
@@ -86,9 +85,9 @@ absl::Status CheckValue(const Field& f, const json& v) {
   std::string where = absl::StrCat(f.group, ".", f.key, " (", f.flag, ")");
   if (f.is_string) {
     if (!v.is_string() || !ValidCpuList(v.get<std::string>())) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "update: ", where, " wants a CPU list such as \"0-2,4\", not ",
-          v.dump()));
+      return absl::InvalidArgumentError(
+          absl::StrCat("update: ", where,
+                       " wants a CPU list such as \"0-2,4\", not ", v.dump()));
     }
     return absl::OkStatus();
   }

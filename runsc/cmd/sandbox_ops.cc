@@ -176,9 +176,9 @@ absl::StatusOr<container::Metadata> CreateContainer(
     lc.log_fd = log_fd.get();
   }
   // Where the sandbox leaves its init's wait status when it exits.
-  base::UniqueFd exit_status(
-      ::open(ExitStatusPath(store, o.id).c_str(),
-             O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+  base::UniqueFd exit_status(::open(ExitStatusPath(store, o.id).c_str(),
+                                    O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC,
+                                    0600));
   if (!exit_status.valid()) {
     return cleanup(base::ErrnoStatus(errno, "exit status file"));
   }
@@ -235,7 +235,8 @@ absl::Status RequireSandbox(const container::Metadata& md) {
 absl::Status StartContainer(container::Store& store,
                             const container::Metadata& md) {
   RETURN_IF_ERROR(RequireSandbox(md));
-  absl::Status hooks = RunHooks(md.spec, "startContainer", container::OciState(md));
+  absl::Status hooks =
+      RunHooks(md.spec, "startContainer", container::OciState(md));
   if (!hooks.ok()) {
     // The spec: a failing startContainer hook stops the container.
     DestroySandbox(md);

@@ -175,8 +175,7 @@ absl::StatusOr<std::unique_ptr<Console>> Console::Create(
     std::shared_ptr<TtyHooks> hooks, base::UniqueFd host) {
   auto pts = vfs->Resolve(ctx, vfs::PathAt{ctx.root, "/dev/pts"}, true);
   if (!pts.ok()) return ErrnoError(pts.error(), "console: /dev/pts");
-  auto instance =
-      std::dynamic_pointer_cast<devpts::Devpts>(pts->mount->fs());
+  auto instance = std::dynamic_pointer_cast<devpts::Devpts>(pts->mount->fs());
   if (instance == nullptr) {
     return absl::FailedPreconditionError(
         "console: no devpts is mounted at /dev/pts in the container");

@@ -17,8 +17,8 @@
 #include "sentry/fs/devpts/tty.h"
 #include "sentry/fs/pipe/pipe.h"
 #include "sentry/kernel/kernel.h"
-#include "sentry/vfs/inode.h"
 #include "sentry/sandbox/console.h"
+#include "sentry/vfs/inode.h"
 #include "sentry/vfs/io.h"
 
 namespace sentry::sandbox {

@@ -181,9 +181,8 @@ class Kernel final : public boot::SandboxKernel {
   // Loads ps's program and creates its task: PID 1 when `init`, else a
   // parentless process in its own session (exec). `stdio[i]` becomes fd i.
   // Returns the new task, not yet started.
-  absl::StatusOr<kernel::Task*> NewProcess(const ProcessSpec& ps,
-                                           const std::vector<vfs::FileRef>& stdio,
-                                           bool init);
+  absl::StatusOr<kernel::Task*> NewProcess(
+      const ProcessSpec& ps, const std::vector<vfs::FileRef>& stdio, bool init);
   absl::Status CheckId(const std::string& id) const {
     if (!id.empty() && id != id_) {
       return absl::NotFoundError(
@@ -415,8 +414,8 @@ absl::Status Kernel::StartRoot(const control::StartRootRequest& req,
   std::unique_ptr<Console> cons;
   std::vector<vfs::FileRef> stdio = stdio_;
   if (ps.terminal) {
-    base::UniqueFd host = console.valid() ? std::move(console)
-                                          : std::move(host_console_);
+    base::UniqueFd host =
+        console.valid() ? std::move(console) : std::move(host_console_);
     if (!host.valid()) {
       return absl::InvalidArgumentError(
           "process.terminal is set but the sandbox was given no terminal");
@@ -437,8 +436,7 @@ absl::Status Kernel::StartRoot(const control::StartRootRequest& req,
     started_ = true;
   }
   kernel_->StartTask(t);
-  LOG(INFO) << "container " << id_ << ": started " << ps.args[0]
-            << " as PID 1";
+  LOG(INFO) << "container " << id_ << ": started " << ps.args[0] << " as PID 1";
   return absl::OkStatus();
 }
 
@@ -670,7 +668,8 @@ absl::StatusOr<control::ContainerStats> Kernel::Event(
   st.set_cpu_kernel_ns(static_cast<uint64_t>(u.system_ns));
   st.set_cpu_usage_ns(static_cast<uint64_t>(u.user_ns + u.system_ns));
   // Application memory is the memory file's allocated pages.
-  st.set_memory_usage_bytes(mf_->UsedPages() * static_cast<uint64_t>(getpagesize()));
+  st.set_memory_usage_bytes(mf_->UsedPages() *
+                            static_cast<uint64_t>(getpagesize()));
   uint64_t mem_limit = kernel_->config().total_ram;
   uint64_t pids_limit = 0;
   if (spec_.contains("linux") && spec_["linux"].contains("resources")) {

@@ -86,8 +86,8 @@ class ClientTest : public ::testing::Test {
 
   // Runs `cmd` with bash; output (both streams) captured through a file.
   Result Sh(const std::string& cmd, int timeout_s = 120) {
-    std::string out_path = absl::StrCat(dir_.empty() ? "/tmp" : dir_,
-                                        "/sh.", getpid(), ".", counter_++);
+    std::string out_path = absl::StrCat(dir_.empty() ? "/tmp" : dir_, "/sh.",
+                                        getpid(), ".", counter_++);
     std::string full = absl::StrCat("timeout -k 5 ", timeout_s, " bash -c '",
                                     absl::StrReplaceAll(cmd, {{"'", "'\\''"}}),
                                     "' >", out_path, " 2>&1 </dev/null");
@@ -153,11 +153,12 @@ class PodmanTest : public ClientTest {
     ClientTest::SetUp();
     if (IsSkipped()) return;
     if (!Have("podman") || !Have("conmon")) {
-      GTEST_SKIP() << "podman/conmon not installed (scripts/setup.sh --clients)";
+      GTEST_SKIP()
+          << "podman/conmon not installed (scripts/setup.sh --clients)";
     }
     podman_ = absl::StrCat(
-        "podman --root ", dir_, "/storage --runroot ", dir_,
-        "/run --tmpdir ", dir_, "/tmp --storage-driver vfs",
+        "podman --root ", dir_, "/storage --runroot ", dir_, "/run --tmpdir ",
+        dir_, "/tmp --storage-driver vfs",
         " --cgroup-manager cgroupfs --events-backend file --runtime ", runsc_);
     Result r = Sh(absl::StrCat(podman_, " import --change 'CMD [\"/bin/sh\"]' ",
                                rootfs_tar_, " localhost/bb"));
@@ -235,8 +236,8 @@ class ContainerdTest : public ClientTest {
                        << "[ttrpc]\n  address = \"" << sock_ << ".ttrpc\"\n"
                        << "[debug]\n  address = \"" << sock_ << ".debug\"\n"
                        << "[metrics]\n  address = \"\"\n";
-    pid_t d = StartDaemon({"containerd", "--config", cfg},
-                          dir_ + "/containerd.log");
+    pid_t d =
+        StartDaemon({"containerd", "--config", cfg}, dir_ + "/containerd.log");
     if (!WaitForSocket(sock_, d)) {
       GTEST_SKIP() << "containerd did not start here: "
                    << ReadFile(dir_ + "/containerd.log");
@@ -322,8 +323,8 @@ class DockerTest : public ClientTest {
                        << "\"storage-driver\": \"vfs\", "
                        << "\"runtimes\": {\"runsc\": {\"path\": \"" << runsc_
                        << "\"}}}";
-    pid_t d = StartDaemon({"dockerd", "--config-file", cfg},
-                          dir_ + "/dockerd.log");
+    pid_t d =
+        StartDaemon({"dockerd", "--config-file", cfg}, dir_ + "/dockerd.log");
     if (!WaitForSocket(sock_, d)) {
       GTEST_SKIP() << "dockerd did not start here: "
                    << ReadFile(dir_ + "/dockerd.log");
@@ -337,8 +338,8 @@ class DockerTest : public ClientTest {
       usleep(100000);
     }
     ASSERT_EQ(r.code, 0) << r.out;
-    r = Sh(absl::StrCat(docker_, " import -c 'CMD [\"/bin/sh\"]' ",
-                        rootfs_tar_, " localhost/bb"));
+    r = Sh(absl::StrCat(docker_, " import -c 'CMD [\"/bin/sh\"]' ", rootfs_tar_,
+                        " localhost/bb"));
     ASSERT_EQ(r.code, 0) << r.out;
   }
   Result Docker(const std::string& args, int timeout_s = 120) {

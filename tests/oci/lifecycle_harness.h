@@ -84,8 +84,8 @@ class LifecycleTest : public ::testing::Test {
     if (pid == 0) {
       int o = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
       int e = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      int in = open(stdin_path.empty() ? "/dev/null" : stdin_path.c_str(),
-                    O_RDONLY);
+      int in =
+          open(stdin_path.empty() ? "/dev/null" : stdin_path.c_str(), O_RDONLY);
       dup2(in, 0);
       dup2(o, 1);
       dup2(e, 2);

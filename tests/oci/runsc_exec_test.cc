@@ -36,9 +36,9 @@ TEST_F(ExecTest, ExecRunsInTheContainerAndReturnsItsStatus) {
 
 TEST_F(ExecTest, ExecAppliesCwdEnvAndUser) {
   StartContainer({"sleep", "1000"});
-  Result r = Runsc({"exec", "--cwd", "/tmp", "--env", "FOO=bar", "--user",
-                    "1000:1001", "c1", "sh", "-c",
-                    "pwd; echo $FOO; id -u; id -g; echo $HOME"});
+  Result r =
+      Runsc({"exec", "--cwd", "/tmp", "--env", "FOO=bar", "--user", "1000:1001",
+             "c1", "sh", "-c", "pwd; echo $FOO; id -u; id -g; echo $HOME"});
   EXPECT_EQ(r.code, 0) << r.err;
   // HOME comes from the container's process env.
   EXPECT_EQ(r.out, "/tmp\nbar\n1000\n1001\n/root\n") << r.err;
@@ -72,9 +72,9 @@ TEST_F(ExecTest, ExecPreserveFds) {
   std::string extra = dir_ + "/extra.txt";
   int fd = open(extra.c_str(), O_RDWR | O_CREAT | O_TRUNC, 0644);
   ASSERT_GE(fd, 0);
-  Result r = Runsc({"exec", "--preserve-fds", "1", "c1", "sh", "-c",
-                    "echo via-fd3 >&3"},
-                   "", {fd});
+  Result r = Runsc(
+      {"exec", "--preserve-fds", "1", "c1", "sh", "-c", "echo via-fd3 >&3"}, "",
+      {fd});
   close(fd);
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(ReadFile(extra), "via-fd3\n");
@@ -153,8 +153,11 @@ TEST_F(ExecTest, PsListsInitAndExecedProcesses) {
     usleep(10000);
   }
   ASSERT_TRUE(pids.is_array()) << r.out;
+  // Host PIDs: the sandbox, then the detached exec's waiter.
   ASSERT_EQ(pids.size(), 2u) << r.out;
-  EXPECT_EQ(pids[0], 1);
+  EXPECT_EQ(pids[0], State("c1")["pid"]);
+  EXPECT_GT(pids[1].get<int>(), 0);
+  EXPECT_EQ(kill(pids[1].get<int>(), 0), 0);
   r = Runsc({"ps", "c1"});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("PID"));
@@ -256,8 +259,8 @@ TEST_F(ExecTest, EventsStreamEndsWhenTheContainerStops) {
 
 TEST_F(ExecTest, UpdateValidatesAndRecordsLimits) {
   StartContainer({"sleep", "1000"});
-  Result r = Runsc({"update", "--memory", "104857600", "--pids-limit", "42",
-                    "c1"});
+  Result r =
+      Runsc({"update", "--memory", "104857600", "--pids-limit", "42", "c1"});
   ASSERT_EQ(r.code, 0) << r.err;
   json meta = json::parse(ReadFile(root_ + "/c1/meta.json"), nullptr, false);
   ASSERT_TRUE(meta.is_object());

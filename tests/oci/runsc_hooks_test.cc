@@ -13,13 +13,13 @@ class HooksTest : public LifecycleTest {
  protected:
   // A hook that appends "<kind> <state JSON>\n" to <dir>/hooks.log.
   json LoggingHook(const std::string& kind) {
-    return {{"path", "/bin/sh"},
-            {"args",
-             {"sh", "-c",
-              absl::StrCat("printf '", kind, " ' >> ", dir_,
-                           "/hooks.log; cat >> ", dir_,
-                           "/hooks.log; echo >> ", dir_, "/hooks.log")}},
-            {"env", {"PATH=/usr/bin:/bin"}}};
+    return {
+        {"path", "/bin/sh"},
+        {"args",
+         {"sh", "-c",
+          absl::StrCat("printf '", kind, " ' >> ", dir_, "/hooks.log; cat >> ",
+                       dir_, "/hooks.log; echo >> ", dir_, "/hooks.log")}},
+        {"env", {"PATH=/usr/bin:/bin"}}};
   }
   json FailingHook() {
     return {{"path", "/bin/sh"}, {"args", {"sh", "-c", "exit 3"}}};

@@ -29,8 +29,7 @@ class TerminalTest : public LifecycleTest {
     sockaddr_un addr = {};
     addr.sun_family = AF_UNIX;
     strncpy(addr.sun_path, socket_path_.c_str(), sizeof(addr.sun_path) - 1);
-    ASSERT_EQ(bind(listener_, reinterpret_cast<sockaddr*>(&addr),
-                   sizeof(addr)),
+    ASSERT_EQ(bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)),
               0);
     ASSERT_EQ(listen(listener_, 4), 0);
   }
@@ -88,8 +87,8 @@ TEST_F(TerminalTest, CreateSendsTheMasterAndTheProcessHasATerminal) {
   config_["process"]["terminal"] = true;
   config_["process"]["consoleSize"] = {{"height", 33}, {"width", 101}};
   SetArgs({"sh", "-c", "tty; stty size; echo done-here; sleep 1000"});
-  Result r = Runsc({"create", "--bundle", bundle_, "--console-socket",
-                    socket_path_, "c1"});
+  Result r = Runsc(
+      {"create", "--bundle", bundle_, "--console-socket", socket_path_, "c1"});
   ASSERT_EQ(r.code, 0) << r.err;
   started_.push_back("c1");
   master_ = ReceiveMaster();
@@ -116,8 +115,8 @@ TEST_F(TerminalTest, CtrlCSignalsTheForegroundGroup) {
   SetArgs({"sh", "-c",
            "trap 'echo got-int; exit 0' INT; echo ready; "
            "while true; do sleep 0.1; done"});
-  Result r = Runsc({"create", "--bundle", bundle_, "--console-socket",
-                    socket_path_, "c1"});
+  Result r = Runsc(
+      {"create", "--bundle", bundle_, "--console-socket", socket_path_, "c1"});
   ASSERT_EQ(r.code, 0) << r.err;
   started_.push_back("c1");
   master_ = ReceiveMaster();
@@ -131,8 +130,8 @@ TEST_F(TerminalTest, CtrlCSignalsTheForegroundGroup) {
 TEST_F(TerminalTest, InputReachesTheProcessThroughTheLineDiscipline) {
   config_["process"]["terminal"] = true;
   SetArgs({"sh", "-c", "read line; echo \"got:$line\"; sleep 1000"});
-  Result r = Runsc({"create", "--bundle", bundle_, "--console-socket",
-                    socket_path_, "c1"});
+  Result r = Runsc(
+      {"create", "--bundle", bundle_, "--console-socket", socket_path_, "c1"});
   ASSERT_EQ(r.code, 0) << r.err;
   started_.push_back("c1");
   master_ = ReceiveMaster();
