@@ -1,7 +1,11 @@
 #include "runsc/cmd/exec_process.h"
 
+#include <fstream>
+#include <iterator>
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "runsc/cmd/hooks.h"
 #include "runsc/cmd/resources.h"
 
 namespace runsc::cmd {
@@ -144,6 +148,61 @@ TEST(MergeResources, BadValuesAreRefused) {
   ASSERT_FALSE(swap.ok());
   EXPECT_THAT(swap.status().message(), HasSubstr("swap"));
   EXPECT_FALSE(MergeResources(json(), json::array(), none).ok());
+}
+
+TEST(ParseHooks, ReadsEveryField) {
+  json spec = json::parse(R"({"hooks": {"prestart": [
+      {"path": "/bin/true", "args": ["true", "x"], "env": ["A=1"],
+       "timeout": 3},
+      {"path": "/bin/false"}]}})");
+  auto h = ParseHooks(spec, "prestart");
+  ASSERT_TRUE(h.ok()) << h.status();
+  ASSERT_EQ(h->size(), 2u);
+  EXPECT_EQ((*h)[0].path, "/bin/true");
+  EXPECT_EQ((*h)[0].args, std::vector<std::string>({"true", "x"}));
+  EXPECT_EQ((*h)[0].env, std::vector<std::string>({"A=1"}));
+  ASSERT_TRUE((*h)[0].timeout.has_value());
+  EXPECT_EQ(*(*h)[0].timeout, absl::Seconds(3));
+  EXPECT_FALSE((*h)[1].timeout.has_value());
+  auto none = ParseHooks(spec, "poststop");
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+}
+
+TEST(ParseHooks, MalformedHooksAreRefused) {
+  for (const char* bad :
+       {R"({"hooks": {"prestart": {}}})", R"({"hooks": {"prestart": [{}]}})",
+        R"({"hooks": {"prestart": [{"path": "rel"}]}})",
+        R"({"hooks": {"prestart": [{"path": "/x", "timeout": 0}]}})",
+        R"({"hooks": {"prestart": [{"path": "/x", "args": [1]}]}})"}) {
+    EXPECT_FALSE(ParseHooks(json::parse(bad), "prestart").ok()) << bad;
+  }
+}
+
+TEST(RunHook, StateOnStdinExitStatusAndTimeout) {
+  char tmpl[] = "/tmp/hooktest.XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  std::string out = std::string(tmpl) + "/state";
+  HookSpec h;
+  h.path = "/bin/sh";
+  h.args = {"sh", "-c", "cat > " + out};
+  EXPECT_TRUE(RunHook(h, R"({"id":"x"})").ok());
+  std::ifstream f(out);
+  std::string got((std::istreambuf_iterator<char>(f)), {});
+  EXPECT_EQ(got, R"({"id":"x"})");
+  h.args = {"sh", "-c", "exit 4"};
+  absl::Status s = RunHook(h, "{}");
+  EXPECT_FALSE(s.ok());
+  EXPECT_THAT(s.message(), HasSubstr("status 4"));
+  h.args = {"sh", "-c", "sleep 20"};
+  h.timeout = absl::Seconds(1);
+  s = RunHook(h, "{}");
+  EXPECT_TRUE(absl::IsDeadlineExceeded(s)) << s;
+  h.path = "/nonexistent/hook";
+  h.timeout.reset();
+  EXPECT_FALSE(RunHook(h, "{}").ok());
+  std::string rm = std::string("rm -rf ") + tmpl;
+  (void)system(rm.c_str());
 }
 
 }  // namespace

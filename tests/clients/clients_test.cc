@@ -380,6 +380,14 @@ TEST_F(DockerTest, ExecTopPauseStop) {
   EXPECT_EQ(r.code, 0) << r.out;
 }
 
+TEST_F(DockerTest, RunWithStdinPiped) {
+  Result r = Sh(absl::StrCat(
+      "echo piped-in | ", docker_,
+      " run --rm -i --runtime runsc --network none localhost/bb cat"));
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("piped-in"));
+}
+
 TEST_F(DockerTest, RunWithTerminal) {
   Result r = Docker(
       "run --rm -t --runtime runsc --network none localhost/bb sh -c tty");
