@@ -163,8 +163,8 @@ TEST_F(BootTest, ServesControlChannelUnderSeccomp) {
   ASSERT_EQ(::waitpid(waiter, &ws, 0), waiter);
   EXPECT_TRUE(WIFEXITED(ws) && WEXITSTATUS(ws) == 0) << ws;
 
-  absl::Status destroyed = c.Destroy();
-  ASSERT_TRUE(destroyed.ok()) << destroyed;
+  // Init has exited: the sandbox stops serving and exits by itself (like
+  // gVisor's; engines wait on its PID).
   ws = WaitChild();
   ASSERT_TRUE(WIFEXITED(ws)) << "killed by " << WTERMSIG(ws);
   EXPECT_EQ(WEXITSTATUS(ws), 0);
