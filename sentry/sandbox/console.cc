@@ -1,6 +1,7 @@
 #include "sentry/sandbox/console.h"
 
 #include <signal.h>
+#include <sys/syscall.h>
 
 #include <cstring>
 
@@ -9,6 +10,7 @@
 #include "sentry/fs/devpts/devpts.h"
 #include "sentry/fs/devpts/termios.h"
 #include "sentry/kernel/proc_provider.h"
+#include "sentry/sandbox/files.h"
 
 namespace sentry::sandbox {
 namespace {
@@ -117,6 +119,22 @@ void SetSandboxTtyHooks(std::shared_ptr<TtyHooks> hooks) {
 }
 
 TtyHooks* SandboxTtyHooks() { return HooksSlot().get(); }
+
+std::optional<kernel::SyscallResult> ConsoleIoctl(kernel::Task& t) {
+  const kernel::Registers& r = t.regs();
+  if (r.SyscallNo() != SYS_ioctl || t.files == nullptr) return std::nullopt;
+  TtyHooks* hooks = SandboxTtyHooks();
+  if (hooks == nullptr) return std::nullopt;
+  auto f = TaskFdTable(t).Get(static_cast<int>(r.SyscallArg(0)));
+  if (!f.ok()) return std::nullopt;
+  auto* tty = dynamic_cast<devpts::TtyFile*>((*f)->impl());
+  if (tty == nullptr) return std::nullopt;
+  TaskTtyCaller caller(t, *hooks);
+  auto res = tty->Ioctl(static_cast<uint32_t>(r.SyscallArg(1)), r.SyscallArg(2),
+                        caller);
+  if (!res.ok()) return kernel::SyscallResult::Error(res.error());
+  return kernel::SyscallResult::Value(*res);
+}
 
 // ---- TaskTtyCaller ----
 

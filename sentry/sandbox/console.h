@@ -22,6 +22,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
@@ -103,9 +104,14 @@ class Console {
   std::unique_ptr<fs::devpts::HostBridge> bridge_;
 };
 
-// The sandbox's hooks, for the ioctl handler (files.cc); null when unset.
+// The sandbox's hooks, for ConsoleIoctl; null when unset.
 void SetSandboxTtyHooks(std::shared_ptr<TtyHooks> hooks);
 TtyHooks* SandboxTtyHooks();
+
+// ioctl(2) on a devpts file, served with the task as the terminal's caller;
+// nullopt when the syscall is not an ioctl on a terminal (the regular
+// dispatcher serves it). The sandbox's dispatcher calls this first.
+std::optional<kernel::SyscallResult> ConsoleIoctl(kernel::Task& t);
 
 }  // namespace sentry::sandbox
 

@@ -14,10 +14,8 @@
 #include <cstring>
 #include <vector>
 
-#include "sentry/fs/devpts/tty.h"
 #include "sentry/fs/pipe/pipe.h"
 #include "sentry/kernel/kernel.h"
-#include "sentry/sandbox/console.h"
 #include "sentry/vfs/inode.h"
 #include "sentry/vfs/io.h"
 
@@ -579,14 +577,7 @@ ErrnoOr<int64_t> Serve(Task& t, uint64_t nr, const uint64_t* a) {
     }
     case SYS_ioctl: {
       ASSIGN_OR_RETURN_ERRNO(vfs::FileRef f, GetFile(t, ia0));
-      // Terminals (devpts) answer their own ioctls; nothing else has any.
-      auto* tty = dynamic_cast<fs::devpts::TtyFile*>(f->impl());
-      TtyHooks* hooks = SandboxTtyHooks();
-      if (tty == nullptr || hooks == nullptr) return Errno{ENOTTY};
-      TaskTtyCaller caller(t, *hooks);
-      ASSIGN_OR_RETURN_ERRNO(
-          int64_t r, tty->Ioctl(static_cast<uint32_t>(a[1]), a[2], caller));
-      return r;
+      return Errno{ENOTTY};
     }
     case SYS_fstat: {
       ASSIGN_OR_RETURN_ERRNO(vfs::FileRef f, GetFile(t, ia0));

@@ -254,6 +254,8 @@ absl::Status Kernel::Init(boot::KernelArgs& args) {
 
   // Wiring of the kernel: file syscalls first, then the kernel's table.
   kernel_->SetSyscallDispatcher([](Task& t) {
+    // Terminal ioctls first: they need the sandbox's session bookkeeping.
+    if (auto r = ConsoleIoctl(t)) return *r;
     if (auto r = DispatchFileSyscall(t)) return *r;
     uint64_t nr = t.regs().SyscallNo();
     kernel::SyscallResult r = syscalls::Dispatch(t);

@@ -1,10 +1,12 @@
 // End to end: runsc exec, ps, pause/resume, kill --all, events and update on
 // a running busybox container, driven through the built binary as Docker,
 // containerd and podman drive it (CLIENTS.md).
+#include <dirent.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <thread>
 
 #include "absl/strings/numbers.h"
@@ -314,6 +316,64 @@ TEST_F(ExecTest, KillOfACreatedContainerStopsIt) {
   EXPECT_EQ(Status("c1"), "stopped");
   r = Runsc({"delete", "c1"});
   EXPECT_EQ(r.code, 0) << r.err;
+}
+
+// Processes whose command line mentions `needle` (our --root).
+int ProcessesMentioning(const std::string& needle) {
+  int n = 0;
+  DIR* d = opendir("/proc");
+  if (d == nullptr) return -1;
+  while (dirent* e = readdir(d)) {
+    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+    std::string cmd = ReadFile(absl::StrCat("/proc/", e->d_name, "/cmdline"));
+    std::replace(cmd.begin(), cmd.end(), '\0', ' ');
+    if (cmd.find(needle) != std::string::npos) ++n;
+  }
+  closedir(d);
+  return n;
+}
+
+int OpenFds() {
+  int n = 0;
+  DIR* d = opendir("/proc/self/fd");
+  while (d != nullptr && readdir(d) != nullptr) ++n;
+  if (d != nullptr) closedir(d);
+  return n;
+}
+
+TEST_F(ExecTest, RepeatedLifecyclesLeaveNothingBehind) {
+  std::string mounts = ReadFile("/proc/self/mountinfo");
+  int fds = OpenFds();
+  SetArgs({"sleep", "1000"});
+  for (int i = 0; i < 20; ++i) {
+    std::string id = absl::StrCat("cycle", i);
+    Result r = Runsc({"create", "--bundle", bundle_, id});
+    ASSERT_EQ(r.code, 0) << r.err;
+    ASSERT_EQ(Runsc({"start", id}).code, 0);
+    if (i % 2 == 0) {
+      r = Runsc({"exec", "-d", id, "sleep", "999"});
+      ASSERT_EQ(r.code, 0) << r.err;
+      ASSERT_EQ(Runsc({"kill", "--all", id, "9"}).code, 0);
+      ASSERT_EQ(Runsc({"delete", id}).code, 0);
+    } else {
+      ASSERT_EQ(Runsc({"delete", "--force", id}).code, 0);
+    }
+  }
+  // No state, no sandbox/gofer/waiter, no mount, no descriptor of ours.
+  DIR* d = opendir(root_.c_str());
+  int entries = 0;
+  while (d != nullptr && readdir(d) != nullptr) ++entries;
+  if (d != nullptr) closedir(d);
+  EXPECT_LE(entries, 2);  // . and ..
+  int left = 0;
+  for (int i = 0; i < 500; ++i) {
+    left = ProcessesMentioning(root_);
+    if (left == 0) break;
+    usleep(10000);
+  }
+  EXPECT_EQ(left, 0);
+  EXPECT_EQ(ReadFile("/proc/self/mountinfo"), mounts);
+  EXPECT_EQ(OpenFds(), fds);
 }
 
 }  // namespace
