@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <thread>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -95,6 +96,9 @@ absl::Status Boot(const BootConfig& config, bool* ready_sent) {
   setup.keep_fds = {config.controller_fd};
   if (config.start_sync_fd >= 0) setup.keep_fds.push_back(config.start_sync_fd);
   if (config.log_fd >= 0) setup.keep_fds.push_back(config.log_fd);
+  if (config.exit_status_fd >= 0) {
+    setup.keep_fds.push_back(config.exit_status_fd);
+  }
   for (int fd : config.io_fds) setup.keep_fds.push_back(fd);
   for (int fd : config.stdio_fds) setup.keep_fds.push_back(fd);
   RETURN_IF_ERROR(SetupSandbox(setup));
@@ -129,7 +133,30 @@ absl::Status Boot(const BootConfig& config, bool* ready_sent) {
     *ready_sent = true;
   }
   LOG(INFO) << "sandbox " << config.container_id << " ready";
-  return server.Serve();
+  // Like gVisor's sandbox: when the root container's init exits, the
+  // sandbox exits too, with its status. Engines (conmon, containerd's shim)
+  // wait on the pid-file PID, which is ours. Requests in flight (Wait) are
+  // answered first: Stop lets connection threads finish.
+  std::thread watcher([&] {
+    absl::StatusOr<int> ws = kernel->Wait(config.container_id);
+    if (!ws.ok()) return;  // destroyed before start
+    if (config.init_wait_status != nullptr) *config.init_wait_status = *ws;
+    if (config.exit_status_fd >= 0) {
+      std::string text = std::to_string(*ws);
+      if (::pwrite(config.exit_status_fd, text.data(), text.size(), 0) !=
+          static_cast<ssize_t>(text.size())) {
+        LOG(WARNING) << "could not record the exit status";
+      }
+    }
+    LOG(INFO) << "sandbox " << config.container_id
+              << ": init exited (wait status " << *ws << ")";
+    server.Stop();
+  });
+  absl::Status served = server.Serve();
+  // After Destroy, Wait returns (kernel contract) and the watcher ends.
+  if (!served.ok()) (void)kernel->Destroy();
+  watcher.join();
+  return served;
 }
 
 absl::StatusOr<int> ParseFd(absl::string_view flag, absl::string_view v) {
@@ -183,6 +210,9 @@ std::vector<std::string> FormatBootArgs(const BootConfig& c) {
     a.push_back(absl::StrCat("--stdio-fds=", absl::StrJoin(c.stdio_fds, ",")));
   }
   if (c.log_fd >= 0) a.push_back(absl::StrCat("--log-fd=", c.log_fd));
+  if (c.exit_status_fd >= 0) {
+    a.push_back(absl::StrCat("--exit-status-fd=", c.exit_status_fd));
+  }
   a.push_back(c.container_id);
   return a;
 }
@@ -210,6 +240,8 @@ absl::StatusOr<BootConfig> ParseBootArgs(const std::vector<std::string>& args) {
       ASSIGN_OR_RETURN(c.start_sync_fd, ParseFd(k, v));
     } else if (k == "--log-fd") {
       ASSIGN_OR_RETURN(c.log_fd, ParseFd(k, v));
+    } else if (k == "--exit-status-fd") {
+      ASSIGN_OR_RETURN(c.exit_status_fd, ParseFd(k, v));
     } else if (k == "--io-fds") {
       ASSIGN_OR_RETURN(c.io_fds, ParseFdList(k, v));
     } else if (k == "--stdio-fds") {

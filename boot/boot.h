@@ -13,9 +13,11 @@
 //     one-time setup may use calls outside the allow-list.
 //  5. Installs the sentry seccomp filter (seccomp_filter.h).
 //  6. Start sync, part two: sends `ready`; `runsc create` returns then.
-//  7. Serves the control socket (--controller-fd) until Destroy. `runsc
-//     start` releases the container with a StartRoot request: no
-//     application instruction runs before it.
+//  7. Serves the control socket (--controller-fd) until Destroy, or until
+//     the root container's init exits (the sandbox then exits with its
+//     status, see BootConfig::init_wait_status). `runsc start` releases the
+//     container with a StartRoot request: no application instruction runs
+//     before it.
 // A failure at any step is sent as SyncMessage.error (when the front end is
 // still listening) and returned.
 //
@@ -33,6 +35,7 @@
 //   --stdio-fds=N,N,N   the root container's stdin, stdout, stderr
 //   --log-fd=N          optional: the debug log, kept open (runsc/cli must
 //                       add this flag before the launcher is given a log fd)
+//   --exit-status-fd=N  optional: receives init's wait status at exit
 //   <container-id>      positional
 // Host networking comes from the global --network=host flag (runsc/cli
 // parses it; the CLI sets BootConfig::host_network). ParseBootArgs also
@@ -74,6 +77,10 @@ struct BootConfig {
   std::vector<int> io_fds;
   std::vector<int> stdio_fds;
   int log_fd = -1;
+  // Optional: a writable file that receives the root init's wait status
+  // (decimal) when the sandbox exits because init exited, so that `runsc
+  // wait` still learns it once the sandbox is gone.
+  int exit_status_fd = -1;
   // How the sandbox logs to log_fd (from the global log flags).
   base::LogFormat log_format = base::LogFormat::kText;
   base::LogLevel log_level = base::LogLevel::kInfo;
@@ -88,6 +95,9 @@ struct BootConfig {
   // logged by number to log_fd (or stderr) before the sandbox dies of
   // SIGSYS (SeccompOptions::report_violations).
   bool report_seccomp_violations = false;
+  // Out: the root init's wait status when the sandbox stops because init
+  // exited (it then exits itself, like gVisor's); untouched otherwise.
+  int* init_wait_status = nullptr;
 };
 
 // The largest spec accepted on --spec-fd.

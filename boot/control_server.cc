@@ -63,7 +63,11 @@ absl::Status DispatchInner(SandboxKernel& kernel, const Request& req,
     }
     case Request::kExec: {
       RETURN_IF_ERROR(ExpectId(req.exec().container_id(), "exec"));
-      RETURN_IF_ERROR(ExpectFds(fds, req.exec().terminal() ? 1 : 3, "exec"));
+      // Without a terminal: stdin, stdout, stderr, then the descriptors
+      // `exec --preserve-fds` passes (they become fds 3, 4, ...).
+      if (req.exec().terminal() || fds.size() < 3 || fds.size() > 3 + 5) {
+        RETURN_IF_ERROR(ExpectFds(fds, req.exec().terminal() ? 1 : 3, "exec"));
+      }
       ASSIGN_OR_RETURN(int32_t pid, kernel.Exec(req.exec(), std::move(fds)));
       resp->mutable_exec()->set_pid(pid);
       return absl::OkStatus();

@@ -1,5 +1,6 @@
 #include "boot/seccomp_filter.h"
 
+#include <execinfo.h>
 #include <fcntl.h>
 #include <linux/futex.h>
 #include <malloc.h>
@@ -83,6 +84,28 @@ void OnSigsys(int, siginfo_t* info, void* context) {
   while (n > 0) buf[len++] = digits[--n];
   buf[len++] = '\n';
   (void)!::write(g_report_fd, buf, len);
+#if defined(__x86_64__)
+  // Which path, for the open family (the usual culprit: a library opening a
+  // /proc or /sys file), and who called: debugging only (--debug), and the
+  // process dies right after, so backtrace's first-use allocation is fine.
+  {
+    auto* ucx = static_cast<ucontext_t*>(context);
+    const char* path = nullptr;
+    if (info->si_syscall == SYS_openat) {
+      path = reinterpret_cast<const char*>(ucx->uc_mcontext.gregs[REG_RSI]);
+    } else if (info->si_syscall == SYS_open) {
+      path = reinterpret_cast<const char*>(ucx->uc_mcontext.gregs[REG_RDI]);
+    }
+    if (path != nullptr) {
+      (void)!::write(g_report_fd, "  path: ", 8);
+      (void)!::write(g_report_fd, path, strnlen(path, 256));
+      (void)!::write(g_report_fd, "\n", 1);
+    }
+    void* frames[32];
+    int depth = ::backtrace(frames, 32);
+    ::backtrace_symbols_fd(frames, depth, g_report_fd);
+  }
+#endif
   // Dying of our own kill() does not work for PID 1 of a PID namespace (it
   // ignores its own default-action signals). Instead restore the default
   // action and re-execute the trapped instruction: the second trap is a

@@ -202,6 +202,7 @@ struct BootOptions {
   int device_fd = -1;
   int user_log_fd = -1;
   int log_fd = -1;  // The debug log (create passes one with --debug-log).
+  int exit_status_fd = -1;  // Receives init's wait status at exit.
   std::vector<int> io_fds;
   std::vector<int> stdio_fds;
   std::vector<int> overlay_filestore_fds;

@@ -299,6 +299,8 @@ Parser::Parser() {
       s->add_option("--device-fd", o.device_fd, "Platform device");
       s->add_option("--user-log-fd", o.user_log_fd, "User log descriptor");
       s->add_option("--log-fd", o.log_fd, "Debug log descriptor");
+      s->add_option("--exit-status-fd", o.exit_status_fd,
+                    "File receiving init's wait status at exit");
       s->add_option("--io-fds", o.io_fds, "Gofer connections, one per mount")
           ->delimiter(',')
           ->take_all();

@@ -3,6 +3,8 @@
 // (sentry/sandbox) as its kernel.
 #include "boot/boot.h"
 
+#include <sys/wait.h>
+
 #include "base/status_macros.h"
 #include "runsc/cmd/commands.h"
 #include "runsc/cmd/common.h"
@@ -22,6 +24,7 @@ absl::StatusOr<int> Boot(const Context& ctx) {
   c.io_fds = o.io_fds;
   c.stdio_fds = o.stdio_fds;
   c.log_fd = o.log_fd;
+  c.exit_status_fd = o.exit_status_fd;
   c.log_level = g.debug ? base::LogLevel::kDebug : base::LogLevel::kInfo;
   c.host_network = g.network == "host";
   c.report_seccomp_violations = g.debug;
@@ -35,7 +38,15 @@ absl::StatusOr<int> Boot(const Context& ctx) {
   c.kernel_factory = [so](boot::KernelArgs args) {
     return sentry::sandbox::NewSandboxKernel(std::move(args), so);
   };
+  int init_status = -1;
+  c.init_wait_status = &init_status;
   RETURN_IF_ERROR(boot::RunBoot(c));
+  // The container's status as ours (engines wait on this process): the exit
+  // code, or 128+N for a signal (PID 1 of a namespace cannot die of its own
+  // signal).
+  if (init_status < 0) return 0;
+  if (WIFEXITED(init_status)) return WEXITSTATUS(init_status);
+  if (WIFSIGNALED(init_status)) return 128 + WTERMSIG(init_status);
   return 0;
 }
 

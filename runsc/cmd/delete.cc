@@ -10,6 +10,7 @@
 #include "base/status_macros.h"
 #include "runsc/cmd/commands.h"
 #include "runsc/cmd/common.h"
+#include "runsc/cmd/hooks.h"
 #include "runsc/cmd/sandbox_ops.h"
 
 namespace runsc::cmd {
@@ -65,6 +66,9 @@ absl::StatusOr<int> Delete(const Context& ctx) {
   if (!removed.ok() && !(o.force && absl::IsNotFound(removed))) {
     return removed;
   }
+  // poststop: after the container is gone; failures are only logged.
+  md->status = Status::kStopped;
+  RunHooksBestEffort(md->spec, "poststop", container::OciState(*md));
   return 0;
 }
 

@@ -1,21 +1,55 @@
 // runsc exec: run a new process in a running container, described by
-// --process FILE (containerd, podman) or by flags and the command after ID.
+// --process FILE (containerd, podman, Docker) or by flags and the command
+// after the ID (exec_process.h).
+//
+// Attached (no --detach): the front end forwards the signals it receives to
+// the process and exits with its status (128+N when killed by signal N), as
+// runc exec does. Detached: a waiting host process (the "waiter") is forked;
+// its PID goes to --pid-file and it exits the way the exec'd process did
+// (same code; killed by the same signal), and forwards signals sent to it.
+// That is what containerd's shim and conmon need: they wait on, and signal, a
+// host PID (docs/exec.md). --internal-pid-file receives the sandbox PID.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <fstream>
 #include <sstream>
+#include <thread>
+#include <vector>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
+#include "base/errors.h"
+#include "base/logging.h"
 #include "base/status_macros.h"
 #include "runsc/cmd/commands.h"
 #include "runsc/cmd/common.h"
-#include "runsc/specutils/spec.h"
+#include "runsc/cmd/console.h"
+#include "runsc/cmd/exec_process.h"
+#include "runsc/cmd/sandbox_ops.h"
+#include "runsc/sandbox/control_client.h"
 
 namespace runsc::cmd {
 namespace {
 
-// containerd and podman describe the process in a file (--process).
-absl::Status CheckProcessFile(const std::string& path) {
+namespace control = ::runsc::control;
+
+// Signals forwarded to the exec'd process (asynchronous ones a user or an
+// engine sends; never the synchronous faults of this process itself).
+constexpr int kForwarded[] = {SIGHUP,  SIGINT,  SIGQUIT,  SIGTERM,
+                              SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT,
+                              SIGTSTP, SIGTTIN, SIGTTOU,  SIGALRM};
+
+sigset_t ForwardedSet() {
+  sigset_t set;
+  sigemptyset(&set);
+  for (int s : kForwarded) sigaddset(&set, s);
+  return set;
+}
+
+absl::StatusOr<std::string> ReadFile(const std::string& path) {
   std::ifstream in(path);
   if (!in) {
     return absl::NotFoundError(
@@ -23,25 +57,100 @@ absl::Status CheckProcessFile(const std::string& path) {
   }
   std::stringstream ss;
   ss << in.rdbuf();
-  absl::StatusOr<specutils::Process> p = specutils::ParseProcess(ss.str());
-  if (!p.ok()) {
-    return absl::Status(
-        p.status().code(),
-        absl::StrCat("exec: process file ", path, ": ", p.status().message()));
+  return ss.str();
+}
+
+absl::Status WriteFileAtomic(const std::string& path, const std::string& s) {
+  std::string tmp = absl::StrCat(path, ".tmp.", getpid());
+  base::UniqueFd fd(
+      ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  if (!fd.valid()) return base::ErrnoStatus(errno, "pid file " + tmp);
+  if (::write(fd.get(), s.data(), s.size()) != static_cast<ssize_t>(s.size())) {
+    int e = errno;
+    ::unlink(tmp.c_str());
+    return base::ErrnoStatus(e, "writing pid file " + tmp);
+  }
+  fd.reset();
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    int e = errno;
+    ::unlink(tmp.c_str());
+    return base::ErrnoStatus(e, "pid file " + path);
   }
   return absl::OkStatus();
 }
 
-// --user uid[:gid], numeric as runc requires.
-absl::Status CheckUser(const std::string& user) {
-  std::vector<std::string> parts = absl::StrSplit(user, ':');
-  uint32_t v;
-  if (parts.size() > 2 || !absl::SimpleAtoi(parts[0], &v) ||
-      (parts.size() == 2 && !absl::SimpleAtoi(parts[1], &v))) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "exec: invalid --user \"", user, "\": want uid[:gid] (numbers)"));
+// Blocks the forwarded signals in the calling thread (and so in threads it
+// creates later) and starts a detached thread that passes each one to
+// process `pid` of the sandbox. Must run before any other thread exists.
+void StartSignalForwarder(const std::string& socket, const std::string& id,
+                          int32_t pid) {
+  sigset_t set = ForwardedSet();
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  std::thread([socket, id, pid, set] {
+    sandbox::ControlClient client(socket, absl::Seconds(10));
+    for (;;) {
+      int sig = 0;
+      if (sigwait(&set, &sig) != 0) continue;
+      absl::Status s =
+          client.Signal(id, control::SignalRequest::PROCESS, pid, sig);
+      if (!s.ok()) LOG(DEBUG) << "exec: forwarding signal " << sig << ": " << s;
+    }
+  }).detach();
+}
+
+// The wait status of process `pid`; a sandbox that went away counts as a
+// SIGKILL of the process (delete --force, kill -9 of the sandbox).
+int WaitStatus(const std::string& socket, const std::string& id, int32_t pid) {
+  sandbox::ControlClient client(socket);
+  absl::StatusOr<int> ws = client.WaitPid(id, pid);
+  if (!ws.ok()) {
+    LOG(DEBUG) << "exec: waiting for " << pid << ": " << ws.status();
+    return SIGKILL;
   }
-  return absl::OkStatus();
+  return *ws;
+}
+
+int ExitCodeOf(int ws) {
+  if (WIFEXITED(ws)) return WEXITSTATUS(ws);
+  if (WIFSIGNALED(ws)) return 128 + WTERMSIG(ws);
+  return 255;
+}
+
+// The waiter's end: exit as the process did.
+[[noreturn]] void ExitLike(int ws) {
+  if (WIFSIGNALED(ws)) {
+    int sig = WTERMSIG(ws);
+    struct rlimit no_core = {0, 0};
+    ::setrlimit(RLIMIT_CORE, &no_core);
+    ::signal(sig, SIG_DFL);
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, sig);
+    pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
+    ::kill(::getpid(), sig);
+  }
+  ::_exit(ExitCodeOf(ws));
+}
+
+// Forks the waiter. Returns its host PID in the parent.
+absl::StatusOr<pid_t> ForkWaiter(const std::string& socket,
+                                 const std::string& id, int32_t pid) {
+  pid_t child = ::fork();
+  if (child < 0) return base::ErrnoStatus(errno, "exec: fork of the waiter");
+  if (child > 0) return child;
+  // The waiter: its own session (the front end's terminal and process group
+  // are not its business); stdio to /dev/null so that it keeps no engine
+  // pipe open (the sandbox holds the process's own copies).
+  ::setsid();
+  int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (null >= 0) {
+    ::dup2(null, 0);
+    ::dup2(null, 1);
+    ::dup2(null, 2);
+    if (null > 2) ::close(null);
+  }
+  StartSignalForwarder(socket, id, pid);
+  ExitLike(WaitStatus(socket, id, pid));
 }
 
 }  // namespace
@@ -50,23 +159,99 @@ absl::StatusOr<int> Exec(const Context& ctx) {
   const cli::ExecOptions& o = ctx.inv.exec;
   container::Store store = OpenStore(ctx.inv.global);
   ASSIGN_OR_RETURN(container::Metadata md, LoadContainer(store, o.id));
+  std::string file_text;
   if (!o.process.empty()) {
-    RETURN_IF_ERROR(CheckProcessFile(o.process));
-  } else if (o.args.empty()) {
+    ASSIGN_OR_RETURN(file_text, ReadFile(o.process));
+  }
+  nlohmann::json spec_process =
+      md.spec.is_object() && md.spec.contains("process") ? md.spec["process"]
+                                                         : nlohmann::json();
+  ASSIGN_OR_RETURN(nlohmann::json process,
+                   BuildExecProcess(o, file_text, spec_process));
+  md.status = LiveStatus(md);
+  if (md.status == container::Status::kPaused) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "cannot exec in container \"", md.id, "\": it is paused",
+        o.ignore_paused ? " (--ignore-paused: a paused sandbox cannot start "
+                          "a process)"
+                        : ""));
+  }
+  if (md.status != container::Status::kRunning) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "cannot exec in container \"", md.id, "\": it is ",
+        container::StatusName(md.status),
+        md.status == container::Status::kCreated ? " (start it first)" : ""));
+  }
+  RETURN_IF_ERROR(RequireSandbox(md));
+  bool terminal = process.value("terminal", false);
+  if (terminal && o.console_socket.empty()) {
     return absl::InvalidArgumentError(
-        "exec: no command given (pass --process FILE or a command after the "
-        "container ID)");
+        "exec: a terminal (--tty or process.terminal) needs --console-socket");
   }
-  if (!o.user.empty()) RETURN_IF_ERROR(CheckUser(o.user));
-  if (md.status == container::Status::kPaused && o.ignore_paused) {
-    // Allowed: runc's --ignore-paused.
-  } else {
-    RETURN_IF_ERROR(
-        container::CheckOperation(md.status, container::Operation::kExec));
+  if (o.preserve_fds < 0 || o.preserve_fds > 5) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("exec: --preserve-fds ", o.preserve_fds,
+                     " is out of range (0..5 are supported)"));
   }
-  return NotImplemented("exec",
-                        "running a process needs the sandbox, which is not "
-                        "built yet");
+  std::vector<int> fds = {0, 1, 2};
+  HostConsole console;
+  if (terminal) {
+    // The engine gets the host pty's master; the sandbox its replica.
+    ASSIGN_OR_RETURN(console, SetUpConsole(o.console_socket, process));
+    fds = {console.replica.get()};
+  }
+  for (int i = 0; i < o.preserve_fds && !terminal; ++i) {
+    int fd = 3 + i;
+    if (::fcntl(fd, F_GETFD) < 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("exec: --preserve-fds ", o.preserve_fds, ": descriptor ",
+                       fd, " is not open"));
+    }
+    fds.push_back(fd);
+  }
+
+  sandbox::ControlClient client(md.control_socket);
+  ASSIGN_OR_RETURN(int32_t pid,
+                   client.Exec(md.id, process.dump(), terminal, fds));
+  console.replica.reset();
+  LOG(DEBUG) << "exec " << md.id << ": sandbox PID " << pid;
+  if (!o.internal_pid_file.empty()) {
+    RETURN_IF_ERROR(WriteFileAtomic(o.internal_pid_file, std::to_string(pid)));
+  }
+  if (o.detach) {
+    ASSIGN_OR_RETURN(pid_t waiter, ForkWaiter(md.control_socket, md.id, pid));
+    // Recorded so that `ps --format json` can name it (host PIDs).
+    uint64_t start = container::ProcessStartTime(waiter).value_or(0);
+    absl::Status recorded =
+        store
+            .Update(
+                md.id,
+                [&](container::Metadata& m) {
+                  m.execs.push_back({waiter, start});
+                  // Forget waiters that are gone.
+                  std::erase_if(m.execs, [](const container::ExecRecord& e) {
+                    return !container::ProcessAlive(e.pid, e.start_time);
+                  });
+                  return absl::OkStatus();
+                })
+            .status();
+    if (!recorded.ok()) LOG(WARNING) << "exec: " << recorded;
+    if (!o.pid_file.empty()) {
+      absl::Status s = WriteFileAtomic(o.pid_file, std::to_string(waiter));
+      if (!s.ok()) {
+        // Nobody could wait for it: do not leave the process running.
+        client.Signal(md.id, control::SignalRequest::PROCESS, pid, SIGKILL)
+            .IgnoreError();
+        return s;
+      }
+    }
+    return 0;
+  }
+  if (!o.pid_file.empty()) {
+    RETURN_IF_ERROR(WriteFileAtomic(o.pid_file, std::to_string(::getpid())));
+  }
+  StartSignalForwarder(md.control_socket, md.id, pid);
+  return ExitCodeOf(WaitStatus(md.control_socket, md.id, pid));
 }
 
 }  // namespace runsc::cmd

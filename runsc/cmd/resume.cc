@@ -1,7 +1,9 @@
-// runsc resume: continue a paused container.
+// runsc resume: continue a paused container's tasks; status "running".
 #include "base/status_macros.h"
 #include "runsc/cmd/commands.h"
 #include "runsc/cmd/common.h"
+#include "runsc/cmd/sandbox_ops.h"
+#include "runsc/sandbox/control_client.h"
 
 namespace runsc::cmd {
 
@@ -9,9 +11,20 @@ absl::StatusOr<int> Resume(const Context& ctx) {
   container::Store store = OpenStore(ctx.inv.global);
   ASSIGN_OR_RETURN(container::Metadata md,
                    LoadContainer(store, ctx.inv.resume.id));
+  md.status = LiveStatus(md);
   RETURN_IF_ERROR(
       container::CheckOperation(md.status, container::Operation::kResume));
-  return NotImplemented("resume", "needs the sandbox, which is not built yet");
+  RETURN_IF_ERROR(RequireSandbox(md));
+  sandbox::ControlClient client(md.control_socket);
+  RETURN_IF_ERROR(client.Resume());
+  RETURN_IF_ERROR(store
+                      .Update(md.id,
+                              [](container::Metadata& m) {
+                                m.status = container::Status::kRunning;
+                                return absl::OkStatus();
+                              })
+                      .status());
+  return 0;
 }
 
 }  // namespace runsc::cmd

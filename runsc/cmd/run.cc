@@ -6,6 +6,7 @@
 #include "base/status_macros.h"
 #include "runsc/cmd/commands.h"
 #include "runsc/cmd/common.h"
+#include "runsc/cmd/hooks.h"
 #include "runsc/cmd/sandbox_ops.h"
 #include "runsc/sandbox/control_client.h"
 
@@ -22,6 +23,9 @@ absl::StatusOr<int> Run(const Context& ctx) {
     DestroySandbox(md);
     absl::Status r = store.Remove(md.id);
     if (!r.ok()) LOG(WARNING) << "run cleanup: " << r;
+    container::Metadata stopped = md;
+    stopped.status = container::Status::kStopped;
+    RunHooksBestEffort(md.spec, "poststop", container::OciState(stopped));
   };
   absl::Status started = StartContainer(store, md);
   if (!started.ok()) {
@@ -29,8 +33,7 @@ absl::StatusOr<int> Run(const Context& ctx) {
     return started;
   }
   if (o.detach) return 0;
-  sandbox::ControlClient client(md.control_socket);
-  absl::StatusOr<int> ws = client.Wait(md.id);
+  absl::StatusOr<int> ws = WaitForInit(store, md);
   if (!o.keep) {
     teardown();
   } else {

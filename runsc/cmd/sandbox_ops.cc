@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "base/errors.h"
@@ -13,6 +14,8 @@
 #include "base/status_macros.h"
 #include "base/unique_fd.h"
 #include "runsc/cmd/common.h"
+#include "runsc/cmd/console.h"
+#include "runsc/cmd/hooks.h"
 #include "runsc/sandbox/control_client.h"
 #include "runsc/sandbox/launcher.h"
 
@@ -88,17 +91,36 @@ void AwaitGone(pid_t pid, uint64_t start, absl::Duration grace) {
 
 }  // namespace
 
+std::string ExitStatusPath(const container::Store& store,
+                           const std::string& id) {
+  return store.ContainerDir(id) + "/exit_status";
+}
+
+absl::StatusOr<int> WaitForInit(const container::Store& store,
+                                const container::Metadata& md) {
+  RETURN_IF_ERROR(RequireSandbox(md));
+  sandbox::ControlClient client(md.control_socket);
+  absl::StatusOr<int> ws = client.Wait(md.id);
+  if (ws.ok() || !sandbox::IsSandboxGone(ws.status())) return ws;
+  // The sandbox exits with its init; it recorded the status first.
+  int fd = ::open(ExitStatusPath(store, md.id).c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    char buf[32] = {};
+    ssize_t n = ::read(fd, buf, sizeof(buf) - 1);
+    ::close(fd);
+    int v;
+    if (n > 0 && absl::SimpleAtoi(absl::string_view(buf, n), &v)) return v;
+  }
+  // Gone without a word (killed from outside): as if SIGKILLed.
+  return SIGKILL;
+}
+
 absl::StatusOr<container::Metadata> CreateContainer(
     const cli::GlobalOptions& g, const cli::CreateOptions& o,
     const specutils::Spec& spec) {
   if (spec.process.terminal && o.console_socket.empty()) {
     return absl::InvalidArgumentError(
         "process.terminal is true but no --console-socket was given");
-  }
-  if (spec.process.terminal) {
-    return absl::UnimplementedError(
-        "create: not implemented yet: terminals (process.terminal) in the "
-        "sandbox");
   }
   container::Store store = OpenStore(g);
   container::Metadata md;
@@ -125,6 +147,17 @@ absl::StatusOr<container::Metadata> CreateContainer(
   lc.spec_json = spec.raw.dump();
   lc.gofer_mounts = GoferMounts(spec);
   lc.host_network = g.network == "host";
+  // process.terminal: the engine gets the master of a host pty now; the
+  // sandbox gets its replica as stdio and bridges it to a sentry pty.
+  base::UniqueFd console_replica;
+  if (spec.process.terminal) {
+    absl::StatusOr<HostConsole> hc = SetUpConsole(
+        o.console_socket, spec.raw.value("process", nlohmann::json()));
+    if (!hc.ok()) return cleanup(hc.status());
+    console_replica = std::move(hc->replica);
+    lc.stdio_fds = {console_replica.get(), console_replica.get(),
+                    console_replica.get()};
+  }
   // --debug-log: the children log there (a directory gets one file per
   // container), opened O_APPEND like --log.
   base::UniqueFd log_fd;
@@ -142,6 +175,14 @@ absl::StatusOr<container::Metadata> CreateContainer(
     }
     lc.log_fd = log_fd.get();
   }
+  // Where the sandbox leaves its init's wait status when it exits.
+  base::UniqueFd exit_status(::open(ExitStatusPath(store, o.id).c_str(),
+                                    O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC,
+                                    0600));
+  if (!exit_status.valid()) {
+    return cleanup(base::ErrnoStatus(errno, "exit status file"));
+  }
+  lc.exit_status_fd = exit_status.get();
   absl::StatusOr<sandbox::LaunchResult> lr = sandbox::LaunchSandbox(lc);
   if (!lr.ok()) return cleanup(lr.status());
 
@@ -158,6 +199,17 @@ absl::StatusOr<container::Metadata> CreateContainer(
         return absl::OkStatus();
       });
   absl::Status st = up.status();
+  if (st.ok()) {
+    // prestart (deprecated, still sent by Docker), createRuntime,
+    // createContainer: the sandbox exists, nothing runs yet (hooks.h).
+    container::Metadata creating = *up;
+    creating.status = container::Status::kCreating;
+    nlohmann::json state = container::OciState(creating);
+    for (const char* kind : {"prestart", "createRuntime", "createContainer"}) {
+      st = RunHooks(spec.raw, kind, state);
+      if (!st.ok()) break;
+    }
+  }
   if (st.ok() && !o.pid_file.empty()) {
     st = WritePidFile(o.pid_file, lr->sandbox_pid);
   }
@@ -183,15 +235,26 @@ absl::Status RequireSandbox(const container::Metadata& md) {
 absl::Status StartContainer(container::Store& store,
                             const container::Metadata& md) {
   RETURN_IF_ERROR(RequireSandbox(md));
+  absl::Status hooks =
+      RunHooks(md.spec, "startContainer", container::OciState(md));
+  if (!hooks.ok()) {
+    // The spec: a failing startContainer hook stops the container.
+    DestroySandbox(md);
+    (void)store.Update(md.id, [](container::Metadata& m) {
+      m.status = container::Status::kStopped;
+      return absl::OkStatus();
+    });
+    return hooks;
+  }
   sandbox::ControlClient client(md.control_socket);
   RETURN_IF_ERROR(client.StartRoot(md.id));
-  return store
-      .Update(md.id,
-              [](container::Metadata& m) {
-                m.status = container::Status::kRunning;
-                return absl::OkStatus();
-              })
-      .status();
+  ASSIGN_OR_RETURN(container::Metadata running,
+                   store.Update(md.id, [](container::Metadata& m) {
+                     m.status = container::Status::kRunning;
+                     return absl::OkStatus();
+                   }));
+  RunHooksBestEffort(running.spec, "poststart", container::OciState(running));
+  return absl::OkStatus();
 }
 
 void DestroySandbox(const container::Metadata& md) {

@@ -33,6 +33,16 @@ absl::Status RequireSandbox(const container::Metadata& md);
 // linger) and waits until both are gone. Does not touch the store.
 void DestroySandbox(const container::Metadata& md);
 
+// <state dir>/exit_status: where the sandbox records its init's wait status
+// before it exits (it exits with its init, like gVisor's).
+std::string ExitStatusPath(const container::Store& store,
+                           const std::string& id);
+
+// Waits for the container's init and returns its wait status; once the
+// sandbox is gone, the status it recorded (SIGKILL if none).
+absl::StatusOr<int> WaitForInit(const container::Store& store,
+                                const container::Metadata& md);
+
 // The status to report: the stored one, or stopped when the sandbox is gone
 // or its init has exited.
 container::Status LiveStatus(const container::Metadata& md);

@@ -19,7 +19,7 @@ absl::StatusOr<int> Wait(const Context& ctx) {
   const cli::WaitOptions& o = ctx.inv.wait;
   int pid = o.pid != 0 ? o.pid : o.rootpid;
   absl::StatusOr<int> ws =
-      pid != 0 ? client.WaitPid(md.id, pid) : client.Wait(md.id);
+      pid != 0 ? client.WaitPid(md.id, pid) : WaitForInit(store, md);
   if (!ws.ok()) return ws.status();
   int code = WIFEXITED(*ws) ? WEXITSTATUS(*ws)
                             : (WIFSIGNALED(*ws) ? 128 + WTERMSIG(*ws) : 1);

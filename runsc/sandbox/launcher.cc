@@ -281,6 +281,10 @@ absl::StatusOr<LaunchResult> LaunchSandbox(const LaunchConfig& config) {
     sandbox.fds.push_back({config.log_fd, next});
     boot.log_fd = next++;
   }
+  if (config.exit_status_fd >= 0) {
+    sandbox.fds.push_back({config.exit_status_fd, next});
+    boot.exit_status_fd = next++;
+  }
   sandbox.argv.push_back(config.binary);
   sandbox.argv.insert(sandbox.argv.end(), config.global_args.begin(),
                       config.global_args.end());

@@ -59,6 +59,9 @@ struct LaunchConfig {
   std::vector<int> stdio_fds = {0, 1, 2};
   // Optional debug log descriptor for both children.
   int log_fd = -1;
+  // Optional: a writable file the sandbox writes its init's wait status to
+  // when it exits (boot --exit-status-fd).
+  int exit_status_fd = -1;
   // Gofer connections (root filesystem + one per bind mount). 0: no gofer.
   size_t gofer_mounts = 1;
   // Adds the global --network=host after global_args (the sandbox then

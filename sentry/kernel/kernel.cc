@@ -109,6 +109,38 @@ ErrnoOr<Task*> Kernel::CreateInitProcess(NewTaskArgs args) {
   return t.get();
 }
 
+ErrnoOr<Task*> Kernel::CreateExecProcess(NewTaskArgs args) {
+  absl::MutexLock l(&mu_);
+  if (init_ == nullptr || init_->zombie || init_->exiting) return Errno{ESRCH};
+  ASSIGN_OR_RETURN_ERRNO(std::shared_ptr<Task> t, NewTaskLocked(nullptr));
+  ThreadGroup& tg = t->tg();
+  tg.handlers = std::make_shared<SignalHandlers>();
+  // Limits as init's: gVisor gives exec'd processes the container's limits.
+  tg.rlimits = init_->rlimits;
+  auto session = std::make_shared<Session>();
+  session->sid = tg.tgid;
+  pidns_.Ref(tg.tgid);
+  pidns_.sessions[tg.tgid] = session.get();
+  auto pg = std::make_shared<ProcessGroup>();
+  pg->pgid = tg.tgid;
+  pg->session = session;
+  session->group_count++;
+  pidns_.Ref(tg.tgid);
+  pidns_.process_groups[tg.tgid] = pg.get();
+  JoinProcessGroupLocked(tg, pg);
+  t->mm_ = std::move(args.mm);
+  t->ctx_ = std::move(args.ctx);
+  t->regs_ = args.regs;
+  t->set_creds(std::move(args.creds));
+  t->set_name(args.name);
+  tg.argv = std::move(args.argv);
+  tg.envp = std::move(args.envp);
+  tg.exe = std::move(args.exe);
+  t->files = std::move(args.files);
+  t->fs = std::move(args.fs);
+  return t.get();
+}
+
 ErrnoOr<Task*> Kernel::Clone(Task& parent, const CloneArgs& a) {
   const uint64_t f = a.flags;
   // Linux's copy_process checks, in its order.
@@ -301,6 +333,8 @@ std::vector<ProcessInfo> Kernel::Processes() {
     p.threads = static_cast<int>(tg->tasks.size());
     p.zombie = tg->zombie;
     p.start_time = tg->start_time;
+    p.argv = tg->argv;
+    for (Task* t : tg->tasks) p.cpu_ns += t->utime_ns + t->stime_ns;
     out.push_back(std::move(p));
   }
   return out;
@@ -341,6 +375,45 @@ ErrnoOr<int> Kernel::WaitPidExit(int pid) {
     }
     zombie_cv_.Wait(&mu_);
   }
+}
+
+void Kernel::Freeze() {
+  absl::MutexLock l(&mu_);
+  frozen_ = true;
+  // Running tasks leave application code and park in HandleSignals; blocked
+  // ones return from their syscall (restarted after Thaw) and park there.
+  for (auto& [ptr, t] : tasks_) {
+    if (!t->exited_) t->Interrupt();
+  }
+}
+
+void Kernel::Thaw() {
+  absl::MutexLock l(&mu_);
+  frozen_ = false;
+  stop_cv_.SignalAll();
+}
+
+bool Kernel::frozen() const {
+  absl::MutexLock l(&mu_);
+  return frozen_;
+}
+
+Kernel::Usage Kernel::GetUsage() {
+  absl::MutexLock l(&mu_);
+  Usage u;
+  u.user_ns = exited_user_ns_;
+  u.system_ns = exited_system_ns_;
+  for (auto& [ptr, t] : tasks_) {
+    if (t->exited_) continue;
+    // Read without the task's own synchronisation: a sample, not a ledger.
+    u.user_ns += t->utime_ns;
+    u.system_ns += t->stime_ns;
+    ++u.threads;
+  }
+  for (auto& [ptr, tg] : groups_) {
+    if (!tg->zombie) ++u.processes;
+  }
+  return u;
 }
 
 bool Kernel::FirstUnimplemented(int nr) {
@@ -420,6 +493,12 @@ ErrnoOr<int> Kernel::GetSid(Task& t, int pid) {
   ThreadGroup* tg = pid == 0 ? &t.tg() : pidns_.FindThreadGroup(pid);
   if (tg == nullptr || tg->pgrp == nullptr) return Errno{ESRCH};
   return tg->pgrp->session->sid;
+}
+
+bool Kernel::ProcessGroupInSession(int pgid, int sid) {
+  absl::MutexLock l(&mu_);
+  ProcessGroup* pg = pidns_.FindProcessGroup(pgid);
+  return pg != nullptr && pg->session != nullptr && pg->session->sid == sid;
 }
 
 }  // namespace sentry::kernel

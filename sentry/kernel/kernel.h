@@ -82,6 +82,8 @@ struct ProcessInfo {
   int threads = 0;
   bool zombie = false;
   absl::Time start_time;
+  std::vector<std::string> argv;
+  int64_t cpu_ns = 0;  // user + system of its live threads
 };
 
 struct NewTaskArgs {
@@ -113,6 +115,11 @@ class Kernel {
   // Creates the container's first process: PID 1, a new session and process
   // group. Does not start it (see StartTask).
   ErrnoOr<Task*> CreateInitProcess(NewTaskArgs args);
+  // Creates a process started from outside the sandbox (`runsc exec`): no
+  // parent (ppid 0, as in gVisor), its own session and process group. It is
+  // reaped by the kernel when it exits; WaitPidExit still reports its status.
+  // ESRCH once init has exited or before it exists. Does not start it.
+  ErrnoOr<Task*> CreateExecProcess(NewTaskArgs args);
 
   // clone(2)/clone3(2)/fork/vfork. Validates flags like Linux's
   // copy_process. The child is started with StartTask when run mode is on;
@@ -145,6 +152,20 @@ class Kernel {
   // Blocks until process `pid` has exited; returns its wait status. Does not
   // reap (the parent still can). ESRCH if no such process ever ran.
   ErrnoOr<int> WaitPidExit(int pid);
+  // Freeze (runsc pause): every task stops at its next return to the sentry
+  // (running tasks are interrupted; a blocking syscall is interrupted and
+  // restarted after Thaw) and sleeps until Thaw. SIGKILL still ends frozen
+  // tasks, so kill and delete work on a paused container.
+  void Freeze();
+  void Thaw();
+  bool frozen() const;
+  // Totals for `runsc events --stats`.
+  struct Usage {
+    int64_t user_ns = 0, system_ns = 0;
+    int processes = 0;  // live thread groups (zombies excluded)
+    int threads = 0;
+  };
+  Usage GetUsage();
 
   // --- signals ---
   // Sends `info` to one thread (target_thread) or to a thread group. sender
@@ -176,6 +197,9 @@ class Kernel {
   ErrnoStatus SetPgid(Task& t, int pid, int pgid);
   ErrnoOr<int> GetPgid(Task& t, int pid);
   ErrnoOr<int> GetSid(Task& t, int pid);
+  // Whether process group `pgid` exists and belongs to session `sid`
+  // (terminal TIOCSPGRP).
+  bool ProcessGroupInSession(int pgid, int sid);
 
   // --- compatibility visibility ---
   // True the first time `nr` is reported (the caller then logs it once).
@@ -196,6 +220,9 @@ class Kernel {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Signals the task's stop/continue waiters (group-stop in Task::Run).
   absl::CondVar& stop_cv() { return stop_cv_; }
+  bool FrozenLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return frozen_;
+  }
 
  private:
   ErrnoOr<std::shared_ptr<Task>> NewTaskLocked(std::shared_ptr<ThreadGroup> tg)
@@ -226,6 +253,10 @@ class Kernel {
   // reused).
   std::map<int, int> exit_statuses_ ABSL_GUARDED_BY(mu_);
   absl::CondVar stop_cv_;
+  bool frozen_ ABSL_GUARDED_BY(mu_) = false;
+  // CPU time of threads that have exited (Usage).
+  int64_t exited_user_ns_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t exited_system_ns_ ABSL_GUARDED_BY(mu_) = 0;
 
   FutexManager futexes_;
   TimerQueue timers_;

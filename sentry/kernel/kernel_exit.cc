@@ -21,6 +21,8 @@ void Kernel::ThreadExited(Task* t, int status) {
     std::shared_ptr<Task> keep = tasks_[t];  // outlive a reap below
     std::shared_ptr<ThreadGroup> tg = t->tg_ref();
     t->exited_ = true;
+    exited_user_ns_ += t->utime_ns;
+    exited_system_ns_ += t->stime_ns;
     auto& v = tg->tasks;
     v.erase(std::remove(v.begin(), v.end(), t), v.end());
     if (!t->IsLeader()) {
@@ -93,6 +95,10 @@ void Kernel::GroupBecameZombieLocked(ThreadGroup& tg) {
                     (act.handler == kSigIgn || (act.flags & SA_NOCLDWAIT));
     NotifyParentLocked(tg, code, st);
     if (autoreap) ReapLocked(tg);
+  } else if (&tg != init_.get()) {
+    // No parent: a process started by `runsc exec`. Nobody in the sandbox
+    // can wait for it; WaitPidExit reads exit_statuses_.
+    ReapLocked(tg);
   }
   if (&tg == init_.get()) init_exit_cv_.SignalAll();
 }

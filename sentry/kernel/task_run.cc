@@ -38,8 +38,11 @@ bool Task::HandleSignals(const SyscallResult* r) {
     {
       absl::MutexLock l(k.mu());
       if (killed()) return false;
-      // Group stop: sleep until SIGCONT or death.
-      while (tg_->stopped && !killed()) k.stop_cv().Wait(k.mu());
+      // Group stop: sleep until SIGCONT or death. A frozen kernel (runsc
+      // pause) holds every task here until Thaw; SIGKILL still ends it.
+      while ((tg_->stopped || k.FrozenLocked()) && !killed()) {
+        k.stop_cv().Wait(k.mu());
+      }
       if (killed()) return false;
       std::optional<siginfo_t> s = pending.Dequeue(mask);
       if (!s.has_value()) s = tg_->pending.Dequeue(mask);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "base/logging.h"
@@ -31,6 +32,7 @@
 #include "sentry/loader/loader.h"
 #include "sentry/mm/memory_file.h"
 #include "sentry/platform/platform.h"
+#include "sentry/sandbox/console.h"
 #include "sentry/sandbox/files.h"
 #include "sentry/syscalls/proc_files.h"
 #include "sentry/syscalls/sys_tty.h"
@@ -142,6 +144,10 @@ class Kernel final : public boot::SandboxKernel {
 
   ~Kernel() override {
     if (kernel_ != nullptr) kernel_->Shutdown();
+    {
+      absl::MutexLock l(&mu_);
+      consoles_.clear();
+    }
     SetSandboxVfs(nullptr);
   }
 
@@ -149,25 +155,18 @@ class Kernel final : public boot::SandboxKernel {
 
   absl::Status StartRoot(const control::StartRootRequest& req,
                          base::UniqueFd console) override;
-  absl::StatusOr<int32_t> Exec(const control::ExecRequest&,
-                               std::vector<base::UniqueFd>) override {
-    return absl::UnimplementedError("exec: not implemented yet in the sentry");
-  }
+  absl::StatusOr<int32_t> Exec(const control::ExecRequest& req,
+                               std::vector<base::UniqueFd> fds) override;
   absl::Status Signal(const control::SignalRequest& req) override;
   absl::StatusOr<int> Wait(const std::string& container_id) override;
   absl::StatusOr<int> WaitPid(const std::string& container_id,
                               int32_t pid) override;
   absl::StatusOr<std::vector<control::ProcessInfo>> Processes(
       const std::string& container_id) override;
-  absl::Status Pause() override {
-    return absl::UnimplementedError("pause: not implemented yet");
-  }
-  absl::Status Resume() override {
-    return absl::UnimplementedError("resume: not implemented yet");
-  }
-  absl::StatusOr<control::ContainerStats> Event(const std::string&) override {
-    return absl::UnimplementedError("events: not implemented yet");
-  }
+  absl::Status Pause() override;
+  absl::Status Resume() override;
+  absl::StatusOr<control::ContainerStats> Event(
+      const std::string& container_id) override;
   absl::Status Checkpoint(const std::string&, base::UniqueFd) override {
     return absl::UnimplementedError("checkpoint: not implemented yet");
   }
@@ -180,6 +179,11 @@ class Kernel final : public boot::SandboxKernel {
   absl::Status BuildFilesystem(std::vector<base::UniqueFd> io_fds);
   absl::StatusOr<std::string> FindExecutable(const vfs::Context& ctx,
                                              const ProcessSpec& ps);
+  // Loads ps's program and creates its task: PID 1 when `init`, else a
+  // parentless process in its own session (exec). `stdio[i]` becomes fd i.
+  // Returns the new task, not yet started.
+  absl::StatusOr<kernel::Task*> NewProcess(
+      const ProcessSpec& ps, const std::vector<vfs::FileRef>& stdio, bool init);
   absl::Status CheckId(const std::string& id) const {
     if (!id.empty() && id != id_) {
       return absl::NotFoundError(
@@ -196,10 +200,16 @@ class Kernel final : public boot::SandboxKernel {
   std::unique_ptr<vfs::VirtualFilesystem> vfs_;
   vfs::VirtualDentry root_;
   std::vector<vfs::FileRef> stdio_;
+  // process.terminal: the host terminal (replica of the host pty whose
+  // master went to the console socket), given as the sandbox's stdio.
+  base::UniqueFd host_console_;
   std::unique_ptr<kernel::Kernel> kernel_;
+  const absl::Time boot_time_ = absl::Now();
 
   absl::Mutex mu_;
   bool started_ ABSL_GUARDED_BY(mu_) = false;
+  bool paused_ ABSL_GUARDED_BY(mu_) = false;
+  std::vector<std::unique_ptr<Console>> consoles_ ABSL_GUARDED_BY(mu_);
   bool destroyed_ ABSL_GUARDED_BY(mu_) = false;
 };
 
@@ -227,6 +237,13 @@ absl::Status Kernel::Init(boot::KernelArgs& args) {
   SetSandboxVfs(vfs_.get());
   RETURN_IF_ERROR(BuildFilesystem(std::move(args.io_fds)));
 
+  bool terminal = spec_.contains("process") && spec_["process"].is_object() &&
+                  spec_["process"].value("terminal", false);
+  if (terminal && !args.stdio_fds.empty()) {
+    // All three are the host terminal (the front end's choice); one will do.
+    host_console_ = std::move(args.stdio_fds[0]);
+    args.stdio_fds.clear();
+  }
   for (size_t i = 0; i < args.stdio_fds.size() && i < 3; ++i) {
     auto f = NewHostFdFile(vfs_.get(), std::move(args.stdio_fds[i]));
     if (!f.ok()) return ErrnoError(f.error(), "stdio descriptor");
@@ -384,11 +401,83 @@ absl::Status Kernel::StartRoot(const control::StartRootRequest& req,
     return absl::InvalidArgumentError("the spec has no process");
   }
   ASSIGN_OR_RETURN(ProcessSpec ps, ParseProcess(spec_["process"]));
-  if (ps.terminal || console.valid()) {
-    return absl::UnimplementedError(
-        "process.terminal: terminals are not implemented yet in the sentry");
+  std::unique_ptr<Console> cons;
+  std::vector<vfs::FileRef> stdio = stdio_;
+  if (ps.terminal) {
+    base::UniqueFd host =
+        console.valid() ? std::move(console) : std::move(host_console_);
+    if (!host.valid()) {
+      return absl::InvalidArgumentError(
+          "process.terminal is set but the sandbox was given no terminal");
+    }
+    ASSIGN_OR_RETURN(cons, Console::Create(vfs_.get(), vfs_->RootContext(root_),
+                                           std::move(host)));
+    stdio.assign(3, cons->replica());
   }
+  ASSIGN_OR_RETURN(kernel::Task * t, NewProcess(ps, stdio, true));
+  if (cons != nullptr) {
+    RETURN_IF_ERROR(cons->Attach(t));
+    absl::MutexLock l(&mu_);
+    consoles_.push_back(std::move(cons));
+  }
+  {
+    absl::MutexLock l(&mu_);
+    if (destroyed_) return absl::FailedPreconditionError("sandbox destroyed");
+    started_ = true;
+  }
+  kernel_->StartTask(t);
+  LOG(INFO) << "container " << id_ << ": started " << ps.args[0] << " as PID 1";
+  return absl::OkStatus();
+}
 
+absl::StatusOr<int32_t> Kernel::Exec(const control::ExecRequest& req,
+                                     std::vector<base::UniqueFd> fds) {
+  RETURN_IF_ERROR(CheckId(req.container_id()));
+  {
+    absl::MutexLock l(&mu_);
+    if (!started_ || destroyed_) {
+      return absl::FailedPreconditionError("the container is not running");
+    }
+    // runc refuses too (its --ignore-paused is accepted by the front end,
+    // but a frozen sentry would hold the new process anyway).
+    if (paused_) {
+      return absl::FailedPreconditionError("the container is paused");
+    }
+  }
+  json p = json::parse(req.process_json(), nullptr, false);
+  if (p.is_discarded()) {
+    return absl::InvalidArgumentError("exec: the process is not valid JSON");
+  }
+  ASSIGN_OR_RETURN(ProcessSpec ps, ParseProcess(p));
+  std::vector<vfs::FileRef> stdio;
+  std::unique_ptr<Console> cons;
+  if (req.terminal()) {
+    // fds[0] is the host terminal for this process.
+    ASSIGN_OR_RETURN(cons, Console::Create(vfs_.get(), vfs_->RootContext(root_),
+                                           std::move(fds[0])));
+    stdio.assign(3, cons->replica());
+  } else {
+    for (auto& fd : fds) {
+      auto f = NewHostFdFile(vfs_.get(), std::move(fd));
+      if (!f.ok()) return ErrnoError(f.error(), "exec: stdio descriptor");
+      stdio.push_back(std::move(*f));
+    }
+  }
+  ASSIGN_OR_RETURN(kernel::Task * t, NewProcess(ps, stdio, false));
+  int32_t pid = t->tg().tgid;
+  if (cons != nullptr) {
+    RETURN_IF_ERROR(cons->Attach(t));
+    absl::MutexLock l(&mu_);
+    consoles_.push_back(std::move(cons));
+  }
+  kernel_->StartTask(t);
+  LOG(INFO) << "container " << id_ << ": exec " << ps.args[0] << " as PID "
+            << pid;
+  return pid;
+}
+
+absl::StatusOr<kernel::Task*> Kernel::NewProcess(
+    const ProcessSpec& ps, const std::vector<vfs::FileRef>& stdio, bool init) {
   // Root keeps every capability (as runc's default set is close to it);
   // others start without capabilities.
   kernel::Credentials creds =
@@ -434,8 +523,8 @@ absl::Status Kernel::StartRoot(const control::StartRootRequest& req,
   }
 
   auto table = std::make_unique<vfs::FdTable>();
-  for (size_t i = 0; i < stdio_.size(); ++i) {
-    auto r = table->Install(static_cast<int>(i), stdio_[i], false);
+  for (size_t i = 0; i < stdio.size(); ++i) {
+    auto r = table->Install(static_cast<int>(i), stdio[i], false);
     if (!r.ok()) return ErrnoError(r.error(), "installing stdio");
   }
   for (const auto& [res, lim] : ps.rlimits) {
@@ -453,22 +542,24 @@ absl::Status Kernel::StartRoot(const control::StartRootRequest& req,
   ta.exe = exe;
   ta.files = std::make_shared<FilesResource>(std::move(table));
   ta.fs = std::make_shared<FsResource>(root_, *cwd, 022);
-  auto t = kernel_->CreateInitProcess(std::move(ta));
-  if (!t.ok()) return ErrnoError(t.error(), "creating the init process");
+  ta.argv = ps.args;
+  ta.envp = ps.env;
+  ta.exe = exe;
+  auto t = init ? kernel_->CreateInitProcess(std::move(ta))
+                : kernel_->CreateExecProcess(std::move(ta));
+  if (!t.ok()) {
+    if (!init && t.error() == Errno{ESRCH}) {
+      return absl::FailedPreconditionError("the container is not running");
+    }
+    return ErrnoError(t.error(), "creating the process");
+  }
   {
     absl::MutexLock l(kernel_->mu());
     for (const auto& [res, lim] : ps.rlimits) {
       (*t)->tg().rlimits[res] = lim;
     }
   }
-  {
-    absl::MutexLock l(&mu_);
-    if (destroyed_) return absl::FailedPreconditionError("sandbox destroyed");
-    started_ = true;
-  }
-  kernel_->StartTask(*t);
-  LOG(INFO) << "container " << id_ << ": started " << exe << " as PID 1";
-  return absl::OkStatus();
+  return *t;
 }
 
 absl::Status Kernel::Signal(const control::SignalRequest& req) {
@@ -537,10 +628,60 @@ absl::StatusOr<std::vector<control::ProcessInfo>> Kernel::Processes(
     pi.set_pid(p.pid);
     pi.set_ppid(p.ppid);
     pi.set_uid(p.uid);
-    pi.set_cmd(p.name);
+    pi.set_cmd(p.argv.empty() ? p.name : absl::StrJoin(p.argv, " "));
+    pi.set_start_time_ns(absl::ToInt64Nanoseconds(
+        std::max(absl::ZeroDuration(), p.start_time - boot_time_)));
+    pi.set_cpu_time_ns(p.cpu_ns);
     out.push_back(std::move(pi));
   }
   return out;
+}
+
+absl::Status Kernel::Pause() {
+  absl::MutexLock l(&mu_);
+  if (destroyed_) return absl::FailedPreconditionError("sandbox destroyed");
+  paused_ = true;
+  kernel_->Freeze();
+  return absl::OkStatus();
+}
+
+absl::Status Kernel::Resume() {
+  absl::MutexLock l(&mu_);
+  paused_ = false;
+  kernel_->Thaw();
+  return absl::OkStatus();
+}
+
+absl::StatusOr<control::ContainerStats> Kernel::Event(
+    const std::string& container_id) {
+  RETURN_IF_ERROR(CheckId(container_id));
+  kernel::Kernel::Usage u = kernel_->GetUsage();
+  control::ContainerStats st;
+  st.set_cpu_user_ns(static_cast<uint64_t>(u.user_ns));
+  st.set_cpu_kernel_ns(static_cast<uint64_t>(u.system_ns));
+  st.set_cpu_usage_ns(static_cast<uint64_t>(u.user_ns + u.system_ns));
+  // Application memory is the memory file's allocated pages.
+  st.set_memory_usage_bytes(mf_->UsedPages() *
+                            static_cast<uint64_t>(getpagesize()));
+  uint64_t mem_limit = kernel_->config().total_ram;
+  uint64_t pids_limit = 0;
+  if (spec_.contains("linux") && spec_["linux"].contains("resources")) {
+    const json& r = spec_["linux"]["resources"];
+    if (r.contains("memory") && r["memory"].contains("limit") &&
+        r["memory"]["limit"].is_number_integer() &&
+        r["memory"]["limit"].get<int64_t>() > 0) {
+      mem_limit = r["memory"]["limit"].get<uint64_t>();
+    }
+    if (r.contains("pids") && r["pids"].contains("limit") &&
+        r["pids"]["limit"].is_number_integer() &&
+        r["pids"]["limit"].get<int64_t>() > 0) {
+      pids_limit = r["pids"]["limit"].get<uint64_t>();
+    }
+  }
+  st.set_memory_limit_bytes(mem_limit);
+  st.set_pids_current(static_cast<uint64_t>(u.processes));
+  st.set_pids_limit(pids_limit);
+  return st;
 }
 
 absl::Status Kernel::Destroy() {

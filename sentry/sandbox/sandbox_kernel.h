@@ -14,8 +14,11 @@
 //
 // Process: args (resolved through PATH in the process environment when
 // args[0] has no '/', like runc), env, cwd, user (uid, gid, additional
-// gids), rlimits, hostname. The root container's stdio is the --stdio-fds.
-// process.terminal is not supported yet (StartRoot fails saying so).
+// gids), rlimits, hostname. The root container's stdio is the --stdio-fds;
+// with process.terminal those are the host terminal, bridged to a sentry pty
+// (console.h). Exec starts further processes (parentless, own session);
+// Pause/Resume freeze and thaw every task (Kernel::Freeze); Event reports
+// CPU time, memory-file pages and the process count.
 //
 // Thread-safety: every method may be called from any control connection.
 #ifndef SENTRY_SANDBOX_SANDBOX_KERNEL_H_
