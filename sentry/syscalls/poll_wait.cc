@@ -6,8 +6,7 @@
 
 namespace sentry::syscalls {
 
-ErrnoOr<kernel::SigSet> CopyInSigmask(Task& t, UserAddr addr,
-                                      size_t setsize) {
+ErrnoOr<kernel::SigSet> CopyInSigmask(Task& t, UserAddr addr, size_t setsize) {
   if (setsize != sizeof(uint64_t)) return Errno{EINVAL};
   ASSIGN_OR_RETURN_ERRNO(uint64_t bits,
                          t.mm().CopyInObj(UserPtr<uint64_t>(addr)));

@@ -32,9 +32,9 @@ constexpr int kMaxEvents = INT_MAX / sizeof(KEpollEvent);
 SyscallResult NewEpollFd(Task& t, int flags) {
   auto creds = t.creds();
   ASSIGN_OR_RETURN_ERRNO(
-      vfs::FileRef f, fs::epoll::NewEpoll(SandboxVfs(), flags,
-                                          creds->effective_uid,
-                                          creds->effective_gid));
+      vfs::FileRef f,
+      fs::epoll::NewEpoll(SandboxVfs(), flags, creds->effective_uid,
+                          creds->effective_gid));
   return SyscallResult::From(
       TaskFdTable(t).Add(std::move(f), flags & EPOLL_CLOEXEC));
 }

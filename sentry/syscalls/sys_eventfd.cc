@@ -25,11 +25,11 @@ SyscallResult Install(Task& t, ErrnoOr<vfs::FileRef> f, bool cloexec) {
 // Eventfd2 implements eventfd2(2). Full.
 SyscallResult Eventfd2(Task& t, uint32_t initval, int flags) {
   auto creds = t.creds();
-  return Install(t,
-                 fs::eventfd::NewEventFd(SandboxVfs(), initval, flags,
-                                         creds->effective_uid,
-                                         creds->effective_gid),
-                 flags & EFD_CLOEXEC);
+  return Install(
+      t,
+      fs::eventfd::NewEventFd(SandboxVfs(), initval, flags,
+                              creds->effective_uid, creds->effective_gid),
+      flags & EFD_CLOEXEC);
 }
 
 // Eventfd implements eventfd(2) (no flags). Full.
@@ -41,15 +41,14 @@ SyscallResult Eventfd(Task& t, uint32_t initval) {
 // are plain clocks (no suspend in a sandbox).
 SyscallResult TimerfdCreate(Task& t, int clock, int flags) {
   auto creds = t.creds();
-  return Install(t,
-                 fs::timerfd::NewTimerFd(SandboxVfs(), &t.kernel().timers(),
-                                         clock, flags, creds->effective_uid,
-                                         creds->effective_gid),
-                 flags & TFD_CLOEXEC);
+  return Install(
+      t,
+      fs::timerfd::NewTimerFd(SandboxVfs(), &t.kernel().timers(), clock, flags,
+                              creds->effective_uid, creds->effective_gid),
+      flags & TFD_CLOEXEC);
 }
 
-ErrnoOr<fs::timerfd::TimerFd*> GetTimerFd(Task& t, int fd,
-                                          vfs::FileRef* keep) {
+ErrnoOr<fs::timerfd::TimerFd*> GetTimerFd(Task& t, int fd, vfs::FileRef* keep) {
   ASSIGN_OR_RETURN_ERRNO(*keep, GetFile(t, fd));
   fs::timerfd::TimerFd* tf = fs::timerfd::AsTimerFd(**keep);
   if (tf == nullptr) return Errno{EINVAL};
@@ -78,12 +77,12 @@ SyscallResult TimerfdSettime(Task& t, Fd fd, int flags, UserPtr<itimerspec> in,
     }
   }
   vfs::FileRef keep;
-  ASSIGN_OR_RETURN_ERRNO(fs::timerfd::TimerFd * tf, GetTimerFd(t, fd.value, &keep));
-  ASSIGN_OR_RETURN_ERRNO(
-      fs::timerfd::Setting prev,
-      tf->Set(absl::DurationFromTimespec(v.it_value),
-              absl::DurationFromTimespec(v.it_interval),
-              flags & TFD_TIMER_ABSTIME));
+  ASSIGN_OR_RETURN_ERRNO(fs::timerfd::TimerFd * tf,
+                         GetTimerFd(t, fd.value, &keep));
+  ASSIGN_OR_RETURN_ERRNO(fs::timerfd::Setting prev,
+                         tf->Set(absl::DurationFromTimespec(v.it_value),
+                                 absl::DurationFromTimespec(v.it_interval),
+                                 flags & TFD_TIMER_ABSTIME));
   if (!old.IsNull()) RETURN_IF_ERRNO(CopyOutSetting(t, old, prev));
   return SyscallResult::Value(0);
 }
@@ -91,7 +90,8 @@ SyscallResult TimerfdSettime(Task& t, Fd fd, int flags, UserPtr<itimerspec> in,
 // TimerfdGettime implements timerfd_gettime(2). Full.
 SyscallResult TimerfdGettime(Task& t, Fd fd, UserPtr<itimerspec> out) {
   vfs::FileRef keep;
-  ASSIGN_OR_RETURN_ERRNO(fs::timerfd::TimerFd * tf, GetTimerFd(t, fd.value, &keep));
+  ASSIGN_OR_RETURN_ERRNO(fs::timerfd::TimerFd * tf,
+                         GetTimerFd(t, fd.value, &keep));
   return SyscallResult::From(CopyOutSetting(t, out, tf->Get()));
 }
 
@@ -102,11 +102,11 @@ SyscallResult Signalfd4(Task& t, int fd, UserAddr mask, size_t sizemask,
   ASSIGN_OR_RETURN_ERRNO(kernel::SigSet set, CopyInSigmask(t, mask, sizemask));
   if (fd == -1) {
     auto creds = t.creds();
-    return Install(t,
-                   fs::signalfd::NewSignalFd(SandboxVfs(), set, flags,
-                                             creds->effective_uid,
-                                             creds->effective_gid),
-                   flags & SFD_CLOEXEC);
+    return Install(
+        t,
+        fs::signalfd::NewSignalFd(SandboxVfs(), set, flags,
+                                  creds->effective_uid, creds->effective_gid),
+        flags & SFD_CLOEXEC);
   }
   ASSIGN_OR_RETURN_ERRNO(vfs::FileRef f, GetFile(t, fd));
   fs::signalfd::SignalFd* sf = fs::signalfd::AsSignalFd(*f);

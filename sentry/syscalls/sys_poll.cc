@@ -27,8 +27,8 @@ namespace {
 using kernel::RestartKind;
 
 // Linux's POLLIN_SET / POLLOUT_SET / POLLEX_SET of fs/select.c.
-constexpr uint32_t kSelectIn = POLLRDNORM | POLLRDBAND | POLLIN | POLLHUP |
-                               POLLERR;
+constexpr uint32_t kSelectIn =
+    POLLRDNORM | POLLRDBAND | POLLIN | POLLHUP | POLLERR;
 constexpr uint32_t kSelectOut = POLLWRBAND | POLLWRNORM | POLLOUT | POLLERR;
 constexpr uint32_t kSelectEx = POLLPRI;
 
@@ -71,8 +71,7 @@ ErrnoOr<std::optional<int>> PollFds(Task& t, UserAddr fds_addr, uint32_t nfds,
 
 SyscallResult PollUntil(Task& t, UserAddr fds, uint32_t nfds,
                         std::optional<absl::Time> deadline) {
-  ASSIGN_OR_RETURN_ERRNO(std::optional<int> n,
-                         PollFds(t, fds, nfds, deadline));
+  ASSIGN_OR_RETURN_ERRNO(std::optional<int> n, PollFds(t, fds, nfds, deadline));
   if (n.has_value()) return SyscallResult::Value(*n);
   // Linux's do_restart_poll: the same deadline after restart_syscall.
   t.restart_fn = [fds, nfds, deadline](Task& rt) {
@@ -119,10 +118,10 @@ SyscallResult Ppoll(Task& t, UserAddr fds, uint32_t nfds, UserAddr tsp,
   }
   auto n = PollFds(t, fds, nfds, deadline);
   const bool interrupted = n.ok() && !n->has_value();
-  SyscallResult r = !n.ok()        ? SyscallResult::Error(n.error())
-                    : interrupted ? SyscallResult::Restart(
-                                        RestartKind::kRestartNoHand)
-                                  : SyscallResult::Value(**n);
+  SyscallResult r = !n.ok() ? SyscallResult::Error(n.error())
+                    : interrupted
+                        ? SyscallResult::Restart(RestartKind::kRestartNoHand)
+                        : SyscallResult::Value(**n);
   if (!WriteTimeLeft(t, tsp, false, deadline).ok() && interrupted) {
     r = SyscallResult::Error(Errno{EINTR});
   }
@@ -161,8 +160,8 @@ ErrnoOr<std::optional<int>> SelectFds(Task& t, int n, FdSets& sets,
     ASSIGN_OR_RETURN_ERRNO(vfs::FileRef f, GetFile(t, fd));
     PollItem it;
     it.file = std::move(f);
-    it.events = (in ? kSelectIn : 0) | (out ? kSelectOut : 0) |
-                (ex ? kSelectEx : 0);
+    it.events =
+        (in ? kSelectIn : 0) | (out ? kSelectOut : 0) | (ex ? kSelectEx : 0);
     items.push_back(std::move(it));
     item_fd.push_back(fd);
   }
@@ -195,10 +194,10 @@ SyscallResult FinishSelect(Task& t, ErrnoOr<std::optional<int>> n,
                            UserAddr timeout, bool timeval,
                            std::optional<absl::Time> deadline) {
   const bool interrupted = n.ok() && !n->has_value();
-  SyscallResult r =
-      !n.ok()       ? SyscallResult::Error(n.error())
-      : interrupted ? SyscallResult::Restart(RestartKind::kRestartNoHand)
-                    : SyscallResult::Value(**n);
+  SyscallResult r = !n.ok() ? SyscallResult::Error(n.error())
+                    : interrupted
+                        ? SyscallResult::Restart(RestartKind::kRestartNoHand)
+                        : SyscallResult::Value(**n);
   if (!WriteTimeLeft(t, timeout, timeval, deadline).ok() && interrupted) {
     r = SyscallResult::Error(Errno{EINTR});
   }

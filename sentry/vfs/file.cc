@@ -33,8 +33,7 @@ FileDescription::~FileDescription() {
   }
 }
 
-void FileDescription::AddReleaseObserver(
-    std::weak_ptr<FileReleaseObserver> o) {
+void FileDescription::AddReleaseObserver(std::weak_ptr<FileReleaseObserver> o) {
   absl::MutexLock l(&observers_mu_);
   // Drop observers already gone so that repeated add/remove does not grow
   // the list.

@@ -109,10 +109,9 @@ ErrnoStatus ValidateCtl(int op, uint32_t events, bool same_file,
     // Linux: EPOLLEXCLUSIVE is for ADD only, not on epoll targets, and only
     // with EPOLLIN/OUT/ET/WAKEUP/ERR/HUP/RDNORM/RDBAND/WRNORM/WRBAND.
     if (op == EPOLL_CTL_MOD || target_is_epoll) return Errno{EINVAL};
-    constexpr uint32_t kAllowed = EPOLLIN | EPOLLOUT | EPOLLERR | EPOLLHUP |
-                                  EPOLLRDNORM | EPOLLRDBAND | EPOLLWRNORM |
-                                  EPOLLWRBAND | EPOLLET | EPOLLWAKEUP |
-                                  EPOLLEXCLUSIVE;
+    constexpr uint32_t kAllowed =
+        EPOLLIN | EPOLLOUT | EPOLLERR | EPOLLHUP | EPOLLRDNORM | EPOLLRDBAND |
+        EPOLLWRNORM | EPOLLWRBAND | EPOLLET | EPOLLWAKEUP | EPOLLEXCLUSIVE;
     if (events & ~kAllowed) return Errno{EINVAL};
   }
   return OkErrno();
@@ -193,7 +192,8 @@ void Epoll::Forget(Entry* e) {
     e->removed = true;
     entries_.erase(it);
   }
-  ready_.remove_if([e](const std::shared_ptr<Entry>& r) { return r.get() == e; });
+  ready_.remove_if(
+      [e](const std::shared_ptr<Entry>& r) { return r.get() == e; });
 }
 
 void Epoll::PollEntry(const std::shared_ptr<Entry>& e) {

@@ -134,8 +134,9 @@ ErrnoOr<size_t> SignalFd::ReadFor(kernel::Task& t, vfs::IoDst& dst,
       }
       if (!got.has_value()) break;
       signalfd_siginfo rec = ToSignalfdSiginfo(*got);
-      auto n = dst.CopyOut(done * kRecord,
-                           std::as_bytes(std::span<signalfd_siginfo, 1>(&rec, 1)));
+      auto n =
+          dst.CopyOut(done * kRecord,
+                      std::as_bytes(std::span<signalfd_siginfo, 1>(&rec, 1)));
       if (!n.ok() || *n != kRecord) {
         if (done > 0) return done * kRecord;
         return Errno{EFAULT};

@@ -61,8 +61,7 @@ TEST(TimerFdTest, PeriodicAndDisarm) {
   ASSERT_TRUE(f.ok());
   TimerFd* tf = AsTimerFd(**f);
   EXPECT_EQ(Take(**f).error(), Errno{EAGAIN});
-  ASSERT_TRUE(
-      tf->Set(absl::Seconds(100), absl::Seconds(1), false).ok());
+  ASSERT_TRUE(tf->Set(absl::Seconds(100), absl::Seconds(1), false).ok());
   auto old = tf->Set(absl::ZeroDuration(), absl::ZeroDuration(), false);
   ASSERT_TRUE(old.ok());
   EXPECT_GT(old->first, absl::Seconds(90));
