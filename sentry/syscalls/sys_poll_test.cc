@@ -8,6 +8,7 @@
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
 
+#include <array>
 #include <thread>
 
 #include "gtest/gtest.h"
@@ -76,13 +77,13 @@ TEST_F(PollSyscallTest, PollReadinessAndInvalid) {
   struct pollfd fds[3] = {{r, POLLIN, 0}, {w, POLLOUT, 0}, {999, POLLIN, 0}};
   Put(kA, fds);
   EXPECT_EQ(CallRaw(*t_, __NR_poll, {kA, 3, 0}), 2);
-  auto got = Get<decltype(fds)>(kA);
+  auto got = Get<std::array<struct pollfd, 3>>(kA);
   EXPECT_EQ(got[0].revents, 0);
   EXPECT_EQ(got[1].revents, POLLOUT);
   EXPECT_EQ(got[2].revents, POLLNVAL);
   WriteByte(w);
   EXPECT_EQ(CallRaw(*t_, __NR_poll, {kA, 3, 0}), 3);
-  EXPECT_EQ(Get<decltype(fds)>(kA)[0].revents, POLLIN);
+  EXPECT_EQ((Get<std::array<struct pollfd, 3>>(kA)[0].revents), POLLIN);
   EXPECT_EQ(CallRaw(*t_, __NR_poll, {kA, 1025, 0}), -EINVAL);
 }
 

@@ -30,10 +30,11 @@ TimerFd::TimerFd(kernel::TimerQueue* timers, clockid_t clock)
 }
 
 TimerFd::~TimerFd() {
+  // The queued callback only holds a weak reference and finds the state
+  // gone; it is not cancelled here because the file may outlive the
+  // kernel's TimerQueue (the kernel destroys its timers before its tasks).
   absl::MutexLock l(&state_->mu);
   ++state_->generation;
-  if (state_->queued) timers_->Cancel(state_->queued);
-  state_->queued = 0;
 }
 
 void TimerFd::ArmLocked(const std::shared_ptr<State>& s) {
