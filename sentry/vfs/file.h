@@ -98,6 +98,8 @@ class FileDescription {
   absl::Mutex observers_mu_;
   std::vector<std::weak_ptr<FileReleaseObserver>> observers_
       ABSL_GUARDED_BY(observers_mu_);
+  // Directories: where the walk begun at offset 0 ends (DirEndCookie).
+  uint64_t dir_end_ ABSL_GUARDED_BY(pos_mu_) = UINT64_MAX;
 };
 
 using FileRef = std::shared_ptr<FileDescription>;

@@ -222,6 +222,7 @@ ErrnoOr<std::shared_ptr<vfs::Inode>> Directory::Lookup(absl::string_view name) {
 
 ErrnoOr<std::shared_ptr<vfs::Inode>> Directory::Create(
     absl::string_view name, const vfs::CreateRequest& req) {
+  if (dead_.load()) return Errno{ENOENT};
   std::shared_ptr<vfs::Inode> inode;
   const uint32_t type = req.mode & S_IFMT;
   if (type == S_IFDIR) {
@@ -273,6 +274,7 @@ ErrnoStatus Directory::Unlink(absl::string_view name, bool is_dir) {
     auto* d = dynamic_cast<Directory*>(child.get());
     if (d == nullptr) return Errno{ENOTDIR};
     if (!d->Empty()) return Errno{ENOTEMPTY};
+    d->dead_.store(true);
   } else if (child->IsDir()) {
     return Errno{EISDIR};
   }
@@ -348,6 +350,7 @@ ErrnoStatus Directory::Rename(absl::string_view old_name, vfs::Inode& new_dir,
 
 ErrnoStatus Directory::IterateDir(uint64_t cookie,
                                   const vfs::DirEmitter& emit) {
+  if (dead_.load()) return Errno{ENOENT};
   // Snapshot a batch under the lock, emit without it (the emitter may copy
   // to application memory).
   for (;;) {
