@@ -238,11 +238,10 @@ std::vector<ReadyEvent> Epoll::Collect(size_t max) {
     ready_.clear();
   }
   std::vector<ReadyEvent> out;
-  std::vector<std::shared_ptr<Entry>> requeue;
-  std::vector<std::shared_ptr<Entry>> fired_oneshot;
+  std::vector<std::shared_ptr<Entry>> unseen, requeue, fired_oneshot;
   for (Taken& t : taken) {
     if (out.size() >= max) {
-      requeue.push_back(t.e);  // not looked at: stays ready
+      unseen.push_back(t.e);  // not looked at: stays first in line
       continue;
     }
     vfs::FileRef f = t.e->file();
@@ -261,14 +260,21 @@ std::vector<ReadyEvent> Epoll::Collect(size_t max) {
   {
     absl::MutexLock l(&mu_);
     for (auto& e : fired_oneshot) e->disabled = true;
-    // Requeued entries go first, in their order, as if never removed.
+    // Entries not looked at keep their place at the front; reported
+    // level-triggered entries go to the back, so that a small maxevents
+    // round-robins like Linux instead of starving later entries.
+    auto relist = [&](std::vector<std::shared_ptr<Entry>>& from,
+                      std::list<std::shared_ptr<Entry>>& to) {
+      for (auto& e : from) {
+        if (e->in_ready || e->removed || e->disabled) continue;
+        e->in_ready = true;
+        to.push_back(e);
+      }
+    };
     std::list<std::shared_ptr<Entry>> front;
-    for (auto& e : requeue) {
-      if (e->in_ready || e->removed || e->disabled) continue;
-      e->in_ready = true;
-      front.push_back(e);
-    }
-    notify = !front.empty();
+    relist(unseen, front);
+    relist(requeue, ready_);
+    notify = !front.empty() || !ready_.empty();
     ready_.splice(ready_.begin(), front);
   }
   // Nested pollers of this instance learn it is still readable.

@@ -139,6 +139,22 @@ TEST(EpollTest, HangupAndMaxEvents) {
   }
 }
 
+TEST(EpollTest, SmallBatchesRoundRobin) {
+  Fixture x;
+  std::vector<vfs::FileRef> fds;
+  for (uint64_t i = 0; i < 3; ++i) {
+    fds.push_back(*eventfd::NewEventFd(nullptr, 1, EFD_NONBLOCK, 0, 0));
+    ASSERT_TRUE(x.ep.Add(fds.back(), static_cast<int>(i), EPOLLIN, i).ok());
+  }
+  std::vector<uint64_t> order;
+  for (int i = 0; i < 6; ++i) {
+    auto got = x.ep.Collect(1);
+    ASSERT_EQ(got.size(), 1u);
+    order.push_back(got[0].data);
+  }
+  EXPECT_EQ(order, (std::vector<uint64_t>{0, 1, 2, 0, 1, 2}));
+}
+
 TEST(EpollTest, NestingAndLoops) {
   Fixture outer, inner;
   auto [r, w] = Pipe();
