@@ -56,6 +56,7 @@ SyscallResult EpollCtl(Task& t, Fd epfd, int op, Fd fd, UserAddr event) {
   }
   ASSIGN_OR_RETURN_ERRNO(vfs::FileRef ef, GetFile(t, epfd.value));
   ASSIGN_OR_RETURN_ERRNO(vfs::FileRef f, GetFile(t, fd.value));
+  if (ef->is_path() || f->is_path()) return Errno{EBADF};
   Epoll* ep = fs::epoll::AsEpoll(*ef);
   if (ep == nullptr) return Errno{EINVAL};
   RETURN_IF_ERRNO(fs::epoll::ValidateCtl(op, ev.events, ef == f,

@@ -50,7 +50,8 @@ ErrnoOr<std::optional<int>> PollFds(Task& t, UserAddr fds_addr, uint32_t nfds,
   for (uint32_t i = 0; i < nfds; ++i) {
     if (pfds[i].fd < 0) continue;
     auto f = GetFile(t, pfds[i].fd);
-    if (!f.ok()) {
+    // O_PATH descriptors cannot be polled (POLLNVAL, as Linux).
+    if (!f.ok() || (*f)->is_path()) {
       items[i].bad = true;
       continue;
     }
@@ -158,6 +159,7 @@ ErrnoOr<std::optional<int>> SelectFds(Task& t, int n, FdSets& sets,
     bool in = has(0, fd), out = has(1, fd), ex = has(2, fd);
     if (!in && !out && !ex) continue;
     ASSIGN_OR_RETURN_ERRNO(vfs::FileRef f, GetFile(t, fd));
+    if (f->is_path()) return Errno{EBADF};
     PollItem it;
     it.file = std::move(f);
     it.events =
