@@ -8,6 +8,7 @@
 
 #include <cstring>
 
+#include "sentry/syscalls/file_context.h"
 #include "sentry/syscalls/sys_common.h"
 #include "sentry/syscalls/syscall_table.h"
 
@@ -232,6 +233,7 @@ SyscallResult Prlimit64(Task& t, int pid, int res, UserPtr<rlimit> nl,
     next = *v;
   }
   rlimit old;
+  std::shared_ptr<kernel::ForkableResource> target_files;
   {
     absl::MutexLock l(t.kernel().mu());
     Task* target = FindTaskLocked(t, pid);
@@ -252,7 +254,13 @@ SyscallResult Prlimit64(Task& t, int pid, int res, UserPtr<rlimit> nl,
     if (next.has_value()) {
       auto s = SetLimitLocked(t, target->tg(), res, *next);
       if (!s.ok()) return SyscallResult::Error(s.error());
+      target_files = target->files;
     }
+  }
+  if (next.has_value() && res == RLIMIT_NOFILE && target_files != nullptr) {
+    // open/dup consult the table's own copy of the limit.
+    static_cast<FilesResource*>(target_files.get())
+        ->table->SetLimit(next->rlim_cur);
   }
   if (!ol.IsNull()) {
     auto s = t.mm().CopyOutObj(ol, old);

@@ -29,6 +29,7 @@ SyscallTable::SyscallTable() : entries_(SENTRY_SYSCALL_MAX_NR + 1) {
   RegisterPollSyscalls(*this);
   RegisterEpollSyscalls(*this);
   RegisterEventFileSyscalls(*this);
+  RegisterSocketSyscalls(*this);
 }
 
 const SyscallTable& SyscallTable::Get() {

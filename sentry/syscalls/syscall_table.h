@@ -62,6 +62,7 @@ void RegisterPathSyscalls(SyscallTable& t);
 void RegisterPollSyscalls(SyscallTable& t);
 void RegisterEpollSyscalls(SyscallTable& t);
 void RegisterEventFileSyscalls(SyscallTable& t);
+void RegisterSocketSyscalls(SyscallTable& t);
 
 // Serves the syscall stop of `t`: decodes, dispatches, logs ENOSYS once per
 // kernel and, when strace is on, one line per call.
