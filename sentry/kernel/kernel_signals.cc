@@ -2,6 +2,8 @@
 // delivery choice, stop/continue side effects, group exit, parent
 // notification. Delivery (dequeue, default actions, frames) is in
 // task_signals.cc.
+#include <poll.h>
+
 #include <cstring>
 
 #include "sentry/kernel/kernel.h"
@@ -66,6 +68,7 @@ void Kernel::SendSignalLocked(Task* sender, Task* thread, ThreadGroup* group,
   }
   PendingSignals& q = thread != nullptr ? thread->pending : tg.pending;
   if (!q.Enqueue(info)) return;
+  tg.signal_events->Notify(POLLIN | POLLRDNORM);
   WakeForSignalLocked(tg, thread, sig);
 }
 

@@ -40,6 +40,7 @@
 #include "sentry/kernel/syscall_result.h"
 #include "sentry/kernel/timers.h"
 #include "sentry/kernel/user_memory.h"
+#include "sentry/vfs/events.h"
 #include "sentry/vfs/waiter.h"
 
 namespace sentry::kernel {
@@ -169,6 +170,13 @@ class ThreadGroup {
   // This process gave up its session's controlling terminal (TIOCNOTTY by a
   // non-leader); inherited by fork, cleared by setsid (kernel mu).
   bool ctty_detached = false;
+
+  // Notified (POLLIN, under the kernel mu) whenever a signal is queued for
+  // the group or one of its threads: signalfd readers and pollers wait here
+  // (Linux's sighand->signalfd_wqh). Shared so that a signalfd can keep it
+  // alive after the group is reaped.
+  const std::shared_ptr<vfs::EventQueue> signal_events =
+      std::make_shared<vfs::EventQueue>();
 
   // Accounting (nanoseconds).
   int64_t utime_ns = 0, stime_ns = 0;

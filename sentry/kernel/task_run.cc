@@ -50,6 +50,12 @@ bool Task::HandleSignals(const SyscallResult* r) {
         // Senders interrupt under the kernel mu, so clearing here cannot
         // lose one.
         ClearInterrupt();
+        // No handler ran: the mask saved by sigsuspend/ppoll/pselect6/
+        // epoll_pwait is restored now (Linux's restore_saved_sigmask).
+        if (!handler_ran && saved_mask.has_value()) {
+          mask = *saved_mask;
+          saved_mask.reset();
+        }
         break;
       }
       info = *s;

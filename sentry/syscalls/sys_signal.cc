@@ -333,8 +333,6 @@ void RegisterSignalSyscalls(SyscallTable& tab) {
   tab.Set(__NR_rt_sigsuspend, Adapt<&RtSigsuspend>, Support::kFull);
   tab.Set(__NR_pause, Adapt<&Pause>, Support::kFull);
   tab.Set(__NR_rt_sigtimedwait, Adapt<&RtSigtimedwait>, Support::kFull);
-  tab.Set(__NR_signalfd, nullptr, Support::kNone, "needs the VFS");
-  tab.Set(__NR_signalfd4, nullptr, Support::kNone, "needs the VFS");
 }
 
 }  // namespace sentry::syscalls

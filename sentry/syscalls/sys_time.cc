@@ -488,9 +488,6 @@ void RegisterTimeSyscalls(SyscallTable& tab) {
   tab.Set(__NR_times, Adapt<&Times>, Support::kFull);
   tab.Set(__NR_getrusage, Adapt<&Getrusage>, Support::kPartial, "times only");
   tab.Set(__NR_sysinfo, Adapt<&Sysinfo>, Support::kPartial, "no load averages");
-  tab.Set(__NR_timerfd_create, nullptr, Support::kNone, "needs the VFS");
-  tab.Set(__NR_timerfd_settime, nullptr, Support::kNone, "needs the VFS");
-  tab.Set(__NR_timerfd_gettime, nullptr, Support::kNone, "needs the VFS");
 }
 
 }  // namespace sentry::syscalls

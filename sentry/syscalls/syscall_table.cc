@@ -26,6 +26,9 @@ SyscallTable::SyscallTable() : entries_(SENTRY_SYSCALL_MAX_NR + 1) {
   RegisterFdSyscalls(*this);
   RegisterStatSyscalls(*this);
   RegisterPathSyscalls(*this);
+  RegisterPollSyscalls(*this);
+  RegisterEpollSyscalls(*this);
+  RegisterEventFileSyscalls(*this);
   RegisterSocketSyscalls(*this);
 }
 

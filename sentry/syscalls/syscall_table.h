@@ -59,6 +59,9 @@ void RegisterReadWriteSyscalls(SyscallTable& t);
 void RegisterFdSyscalls(SyscallTable& t);
 void RegisterStatSyscalls(SyscallTable& t);
 void RegisterPathSyscalls(SyscallTable& t);
+void RegisterPollSyscalls(SyscallTable& t);
+void RegisterEpollSyscalls(SyscallTable& t);
+void RegisterEventFileSyscalls(SyscallTable& t);
 void RegisterSocketSyscalls(SyscallTable& t);
 
 // Serves the syscall stop of `t`: decodes, dispatches, logs ENOSYS once per

@@ -20,7 +20,26 @@ FileDescription::FileDescription(VirtualFilesystem* vfs, VirtualDentry vd,
       flags_(flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_NOCTTY | O_CLOEXEC)),
       impl_(std::move(impl)) {}
 
-FileDescription::~FileDescription() = default;
+FileDescription::~FileDescription() {
+  std::vector<std::weak_ptr<FileReleaseObserver>> observers;
+  {
+    absl::MutexLock l(&observers_mu_);
+    observers.swap(observers_);
+  }
+  for (auto& w : observers) {
+    if (std::shared_ptr<FileReleaseObserver> o = w.lock()) {
+      o->OnFileRelease(this);
+    }
+  }
+}
+
+void FileDescription::AddReleaseObserver(std::weak_ptr<FileReleaseObserver> o) {
+  absl::MutexLock l(&observers_mu_);
+  // Drop observers already gone so that repeated add/remove does not grow
+  // the list.
+  std::erase_if(observers_, [](const auto& w) { return w.expired(); });
+  observers_.push_back(std::move(o));
+}
 
 void FileDescription::SetStatusFlags(int flags) {
   constexpr int kSettable =

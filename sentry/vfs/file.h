@@ -13,6 +13,7 @@
 
 #include <atomic>
 #include <memory>
+#include <vector>
 
 #include "absl/synchronization/mutex.h"
 #include "sentry/base/errno.h"
@@ -24,6 +25,16 @@ namespace sentry::vfs {
 
 class VirtualFilesystem;
 class Waiter;
+class FileDescription;
+
+// Told when a FileDescription's last reference goes, before its FileImpl
+// (and any EventQueue it owns) is destroyed: epoll drops its interest
+// entries there, as Linux's eventpoll_release() in __fput().
+class FileReleaseObserver {
+ public:
+  virtual ~FileReleaseObserver() = default;
+  virtual void OnFileRelease(FileDescription* file) = 0;
+};
 
 class FileDescription {
  public:
@@ -66,6 +77,11 @@ class FileDescription {
   ErrnoStatus IterateDir(const DirEmitter& emit);
   uint32_t Readiness(uint32_t mask);
 
+  // Registers `o` to be told of the release (weak: an observer destroyed
+  // before the file is skipped). The observer must not take a reference to
+  // the file from the callback.
+  void AddReleaseObserver(std::weak_ptr<FileReleaseObserver> o);
+
  private:
   ErrnoStatus CheckIo(bool write) const;
   ErrnoOr<size_t> DoRead(IoDst& dst, int64_t offset, Waiter* waiter);
@@ -79,6 +95,9 @@ class FileDescription {
   const std::unique_ptr<FileImpl> impl_;
   absl::Mutex pos_mu_;
   int64_t offset_ ABSL_GUARDED_BY(pos_mu_) = 0;
+  absl::Mutex observers_mu_;
+  std::vector<std::weak_ptr<FileReleaseObserver>> observers_
+      ABSL_GUARDED_BY(observers_mu_);
   // Directories: where the walk begun at offset 0 ends (DirEndCookie).
   uint64_t dir_end_ ABSL_GUARDED_BY(pos_mu_) = UINT64_MAX;
 };
