@@ -4,7 +4,9 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 
+#include "sentry/mm/mappable.h"
 #include "sentry/mm/memory_manager.h"
+#include "sentry/syscalls/file_context.h"
 #include "sentry/syscalls/syscall_table.h"
 
 namespace sentry::syscalls {
@@ -23,17 +25,32 @@ SyscallResult Brk(Task& t, UserAddr addr) {
   return SyscallResult::Value(static_cast<int64_t>(m->Brk(addr).value()));
 }
 
-// Mmap implements mmap(2). Partial: file mappings need the VFS (EBADF).
+// Mmap implements mmap(2). Partial: files map only if their FileImpl
+// offers a Mappable (memfds today); others fail with ENODEV.
 SyscallResult Mmap(Task& t, uint64_t addr, uint64_t len, int prot, int flags,
                    int fd, uint64_t off) {
   REQUIRE_MM(t);
-  if (!(flags & MAP_ANONYMOUS)) return SyscallResult::Error(Errno{EBADF});
   mm::MmapOpts o;
   o.addr = addr;
   o.length = len;
   o.prot = prot;
   o.flags = flags;
   o.offset = off;
+  if (!(flags & MAP_ANONYMOUS)) {
+    if (!HasFiles(t)) return SyscallResult::Error(Errno{EBADF});
+    ASSIGN_OR_RETURN_ERRNO(vfs::FileRef f, GetFile(t, fd));
+    if (f->is_path()) return SyscallResult::Error(Errno{EBADF});
+    if (!f->readable()) return SyscallResult::Error(Errno{EACCES});
+    if (off & 0xfff) return SyscallResult::Error(Errno{EINVAL});
+    const bool shared = (flags & MAP_TYPE) != MAP_PRIVATE;
+    if (shared && (prot & PROT_WRITE) && !f->writable()) {
+      return SyscallResult::Error(Errno{EACCES});
+    }
+    if (f->impl() == nullptr) return SyscallResult::Error(Errno{ENODEV});
+    ASSIGN_OR_RETURN_ERRNO(o.file,
+                           f->impl()->GetMappable(shared && (prot & PROT_WRITE)));
+    o.max_prot = PROT_READ | PROT_EXEC | (f->writable() ? PROT_WRITE : 0);
+  }
   auto r = m->Mmap(o);
   if (!r.ok()) return SyscallResult::Error(r.error());
   return SyscallResult::Value(static_cast<int64_t>(r->value()));
@@ -108,7 +125,7 @@ SyscallResult Munlockall(Task& t) {
 void RegisterMmapSyscalls(SyscallTable& tab) {
   tab.Set(__NR_brk, Adapt<&Brk>, Support::kFull);
   tab.Set(__NR_mmap, Adapt<&Mmap>, Support::kPartial,
-          "anonymous only until the VFS provides file mappings");
+          "files only when they offer a Mappable (memfd)");
   tab.Set(__NR_munmap, Adapt<&Munmap>, Support::kFull);
   tab.Set(__NR_mprotect, Adapt<&Mprotect>, Support::kFull);
   tab.Set(__NR_mremap, Adapt<&Mremap>, Support::kFull);

@@ -26,6 +26,10 @@ SyscallTable::SyscallTable() : entries_(SENTRY_SYSCALL_MAX_NR + 1) {
   RegisterFdSyscalls(*this);
   RegisterStatSyscalls(*this);
   RegisterPathSyscalls(*this);
+  RegisterLockSyscalls(*this);
+  RegisterSpliceSyscalls(*this);
+  RegisterMemfdSyscalls(*this);
+  RegisterInotifySyscalls(*this);
 }
 
 const SyscallTable& SyscallTable::Get() {

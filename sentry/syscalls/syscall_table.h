@@ -59,6 +59,10 @@ void RegisterReadWriteSyscalls(SyscallTable& t);
 void RegisterFdSyscalls(SyscallTable& t);
 void RegisterStatSyscalls(SyscallTable& t);
 void RegisterPathSyscalls(SyscallTable& t);
+void RegisterLockSyscalls(SyscallTable& t);
+void RegisterSpliceSyscalls(SyscallTable& t);
+void RegisterMemfdSyscalls(SyscallTable& t);
+void RegisterInotifySyscalls(SyscallTable& t);
 
 // Serves the syscall stop of `t`: decodes, dispatches, logs ENOSYS once per
 // kernel and, when strace is on, one line per call.

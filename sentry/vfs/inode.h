@@ -26,6 +26,10 @@
 #include "sentry/vfs/io.h"
 #include "sentry/vfs/types.h"
 
+namespace sentry::mm {
+class Mappable;
+}  // namespace sentry::mm
+
 namespace sentry::vfs {
 
 class Waiter;
@@ -183,6 +187,13 @@ class FileImpl {
   virtual ErrnoOr<int64_t> Ioctl(uint32_t cmd, uint64_t arg,
                                  IoctlCaller& caller) {
     return Errno{ENOTTY};
+  }
+  // mmap(2): what a mapping of this file maps (sentry/mm/mappable.h).
+  // shared_write: MAP_SHARED with PROT_WRITE (a write-sealed memfd refuses
+  // with EPERM). Default ENODEV, Linux's answer for files without mmap.
+  virtual ErrnoOr<std::shared_ptr<mm::Mappable>> GetMappable(
+      bool shared_write) {
+    return Errno{ENODEV};
   }
 };
 
