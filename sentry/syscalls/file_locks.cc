@@ -293,7 +293,7 @@ SyscallResult RecordLockFcntl(Task& t, const vfs::FileRef& f, int cmd,
     return Errno{EINVAL};
   }
   if (ofd && fl.l_pid != 0) return Errno{EINVAL};
-  int64_t s, e;
+  int64_t s = 0, e = 0;
   RETURN_IF_ERRNO(ToRange(*f, fl, &s, &e));
   InstallReleaseHook();
   Requester r;
