@@ -8,6 +8,7 @@
 
 #include <cstring>
 
+#include "sentry/syscalls/file_context.h"
 #include "sentry/syscalls/sys_common.h"
 #include "sentry/syscalls/syscall_table.h"
 
@@ -253,6 +254,14 @@ SyscallResult Prlimit64(Task& t, int pid, int res, UserPtr<rlimit> nl,
       auto s = SetLimitLocked(t, target->tg(), res, *next);
       if (!s.ok()) return SyscallResult::Error(s.error());
     }
+  }
+  // The descriptor table enforces RLIMIT_NOFILE itself (EMFILE, dup2's
+  // EBADF). Only the caller's own table is reachable safely here (another
+  // task's is touched by its thread alone), so prlimit on another process
+  // does not change that process's table limit.
+  if (next.has_value() && res == RLIMIT_NOFILE && HasFiles(t) &&
+      (pid == 0 || pid == t.tg().tgid)) {
+    TaskFdTable(t).SetLimit(next->rlim_cur);
   }
   if (!ol.IsNull()) {
     auto s = t.mm().CopyOutObj(ol, old);

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstring>
 #include <limits>
+#include <optional>
 #include <vector>
 
 #include "sentry/mm/usermem.h"
@@ -67,64 +68,91 @@ ErrnoOr<uint64_t> MemfdData::GetPage(uint64_t page_index, bool write) {
   return frame;
 }
 
+// Reads and writes copy without mu_ held: the buffer may be application
+// memory, whose fault path takes the memory manager's lock and then calls
+// GetPage (mu_). Each page is pinned (a frame reference) while copied.
 ErrnoOr<size_t> MemfdData::ReadAt(vfs::IoDst& dst, int64_t offset) {
-  absl::MutexLock l(&mu_);
-  if (offset >= size_) return size_t{0};
-  const size_t want =
-      std::min<uint64_t>(dst.size(), static_cast<uint64_t>(size_ - offset));
   static const std::byte kZeros[mm::kPageSize] = {};
   size_t done = 0;
-  while (done < want) {
+  while (done < dst.size()) {
     const uint64_t pos = static_cast<uint64_t>(offset) + done;
     const uint64_t in_page = pos & mm::kPageMask;
-    const size_t n = std::min<uint64_t>(want - done, mm::kPageSize - in_page);
-    auto it = pages_.find(pos / mm::kPageSize);
+    size_t n;
+    std::optional<uint64_t> frame;
+    {
+      absl::MutexLock l(&mu_);
+      if (static_cast<int64_t>(pos) >= size_) break;
+      n = std::min<uint64_t>({dst.size() - done, mm::kPageSize - in_page,
+                              static_cast<uint64_t>(size_) - pos});
+      auto it = pages_.find(pos / mm::kPageSize);
+      if (it != pages_.end()) {
+        frame = it->second;
+        mf_->IncRef(*frame);
+      }
+    }
     const std::byte* src =
-        it == pages_.end()
-            ? kZeros
-            : reinterpret_cast<const std::byte*>(mf_->Data(it->second)) +
-                  in_page;
+        frame ? reinterpret_cast<const std::byte*>(mf_->Data(*frame)) + in_page
+              : kZeros;
     auto c = dst.CopyOut(done, std::span<const std::byte>(src, n));
-    if (!c.ok() || *c == 0) break;
+    if (frame) mf_->DecRef(*frame);
+    if (!c.ok() || *c == 0) {
+      if (done == 0) return Errno{EFAULT};
+      break;
+    }
     done += *c;
     if (*c < n) break;
   }
-  if (done == 0 && want > 0) return Errno{EFAULT};
   return done;
 }
 
 ErrnoOr<size_t> MemfdData::WriteAt(vfs::IoSrc& src, int64_t offset,
                                    bool append, int64_t* end) {
-  absl::MutexLock l(&mu_);
-  if (seals_ & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) return Errno{EPERM};
-  if (append) offset = size_;
   const size_t total = src.size();
-  if (total == 0) {
-    *end = offset;
-    return size_t{0};
+  {
+    absl::MutexLock l(&mu_);
+    if (seals_ & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) return Errno{EPERM};
+    if (append) offset = size_;
+    if (total == 0) {
+      *end = offset;
+      return size_t{0};
+    }
+    if (offset > kMaxFileSize - static_cast<int64_t>(total)) {
+      return Errno{EFBIG};
+    }
+    if (offset + static_cast<int64_t>(total) > size_ &&
+        (seals_ & F_SEAL_GROW)) {
+      return Errno{EPERM};
+    }
   }
-  if (offset > kMaxFileSize - static_cast<int64_t>(total)) return Errno{EFBIG};
-  const int64_t last = offset + static_cast<int64_t>(total);
-  if (last > size_ && (seals_ & F_SEAL_GROW)) return Errno{EPERM};
   size_t done = 0;
   while (done < total) {
     const uint64_t pos = static_cast<uint64_t>(offset) + done;
     const uint64_t in_page = pos & mm::kPageMask;
     const size_t n = std::min<uint64_t>(total - done, mm::kPageSize - in_page);
-    auto frame = FrameLocked(pos / mm::kPageSize);
-    if (!frame.ok()) {
-      if (done == 0) return Errno{ENOSPC};
-      break;
+    uint64_t frame;
+    {
+      absl::MutexLock l(&mu_);
+      auto f = FrameLocked(pos / mm::kPageSize);
+      if (!f.ok()) {
+        if (done == 0) return Errno{ENOSPC};
+        break;
+      }
+      frame = *f;
+      mf_->IncRef(frame);
     }
-    auto* dst = reinterpret_cast<std::byte*>(mf_->Data(*frame)) + in_page;
+    auto* dst = reinterpret_cast<std::byte*>(mf_->Data(frame)) + in_page;
     auto c = src.CopyIn(done, std::span<std::byte>(dst, n));
+    mf_->DecRef(frame);
     if (!c.ok() || *c == 0) break;
     done += *c;
+    {
+      absl::MutexLock l(&mu_);
+      size_ = std::max<int64_t>(size_, offset + static_cast<int64_t>(done));
+    }
     if (*c < n) break;
   }
   if (done == 0) return Errno{EFAULT};
   *end = offset + static_cast<int64_t>(done);
-  size_ = std::max(size_, *end);
   return done;
 }
 

@@ -12,8 +12,10 @@
 // Differs from Linux: F_SEAL_WRITE does not fail with EBUSY while shared
 // writable mappings exist (they are not counted).
 //
-// Locking: MemfdData::mu_ guards size, pages and seals; it is a leaf lock
-// (MemoryFile's own mutex is taken under it).
+// Locking: MemfdData::mu_ guards size, pages and seals; only MemoryFile's
+// own mutex is taken under it. Bytes are copied with mu_ released (the
+// page pinned), because copying application memory may fault and the fault
+// path calls GetPage under the memory manager's lock.
 #ifndef SENTRY_FS_MEMFD_MEMFD_H_
 #define SENTRY_FS_MEMFD_MEMFD_H_
 

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/ioctl.h>
 
 #include <algorithm>
 #include <atomic>
@@ -231,6 +232,16 @@ ErrnoOr<size_t> PipeFile::Write(vfs::IoSrc& src, int64_t,
   if (!writer_) return Errno{EBADF};
   *end = 0;
   return pipe_->Write(src, opts);
+}
+
+ErrnoOr<int64_t> PipeFile::Ioctl(uint32_t cmd, uint64_t arg,
+                                 vfs::IoctlCaller& caller) {
+  if (cmd != FIONREAD) return Errno{ENOTTY};
+  const int n = static_cast<int>(pipe_->Queued());
+  RETURN_IF_ERRNO(caller.CopyOut(
+      arg, std::span<const std::byte>(reinterpret_cast<const std::byte*>(&n),
+                                      sizeof(n))));
+  return int64_t{0};
 }
 
 uint32_t PipeFile::Readiness(uint32_t mask) {

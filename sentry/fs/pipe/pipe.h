@@ -105,6 +105,9 @@ class PipeFile final : public vfs::FileImpl {
   bool Seekable() const override { return false; }
   uint32_t Readiness(uint32_t mask) override;
   vfs::EventQueue* Events() override { return &pipe_->events(); }
+  // FIONREAD: bytes queued.
+  ErrnoOr<int64_t> Ioctl(uint32_t cmd, uint64_t arg,
+                         vfs::IoctlCaller& caller) override;
   Pipe& pipe() { return *pipe_; }
 
  private:
