@@ -7,8 +7,11 @@ GENERATOR ?= Ninja
 CTEST_ARGS ?= --output-on-failure -j2
 DEMO_DIR ?= $(BUILD_DIR)/demo
 # ccache keys on paths relative to the checkout, so clones elsewhere (CI's
-# fresh clone) reuse earlier compilations.
+# fresh clone) reuse earlier compilations. With -g the compiler's working
+# directory would still be hashed (it lands in the debug info); NOHASHDIR
+# drops it, at the price of debug info naming the first checkout's paths.
 export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := true
 
 .PHONY: all deps build test demo bench install uninstall asan bazel format tidy clean
 

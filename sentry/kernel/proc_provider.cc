@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -126,6 +127,29 @@ int KernelProcessProvider::CallerTid() {
 
 ErrnoOr<std::vector<ProcEntry>> KernelProcessProvider::List(
     int tgid, absl::string_view dir) {
+  if (files_ != nullptr) {
+    std::shared_ptr<ForkableResource> files, fs;
+    absl::string_view rest;
+    if (Resources(tgid, dir, &files, &fs, &rest).ok() &&
+        (rest == "fd" || rest == "fdinfo")) {
+      uint32_t uid;
+      {
+        absl::MutexLock l(k_->mu());
+        ThreadGroup* tg = k_->pidns().FindThreadGroup(tgid);
+        if (tg == nullptr || tg->leader == nullptr) return Errno{ENOENT};
+        uid = tg->leader->creds()->effective_uid;
+      }
+      std::vector<ProcEntry> out;
+      if (files == nullptr) return out;
+      // Outside the kernel mu: the fd table has its own lock.
+      for (int fd : files_->Fds(*files)) {
+        out.push_back(Entry(absl::StrCat(fd),
+                            rest == "fd" ? (S_IFLNK | 0700) : (S_IFREG | 0400),
+                            uid));
+      }
+      return out;
+    }
+  }
   absl::MutexLock l(k_->mu());
   ThreadGroup* tg = k_->pidns().FindThreadGroup(tgid);
   if (tg == nullptr || tg->leader == nullptr) return Errno{ENOENT};
@@ -139,12 +163,20 @@ ErrnoOr<std::vector<ProcEntry>> KernelProcessProvider::List(
     out.push_back(Entry("environ", S_IFREG | 0400, uid));
     out.push_back(Entry("maps", S_IFREG | 0444, uid));
     out.push_back(Entry("exe", S_IFLNK | 0777, uid));
+    if (files_ != nullptr) {
+      out.push_back(Entry("fd", S_IFDIR | 0500, uid));
+      out.push_back(Entry("fdinfo", S_IFDIR | 0500, uid));
+      out.push_back(Entry("cwd", S_IFLNK | 0777, uid));
+      out.push_back(Entry("root", S_IFLNK | 0777, uid));
+      out.push_back(Entry("mounts", S_IFREG | 0444, uid));
+    }
     if (process) out.push_back(Entry("task", S_IFDIR | 0555, uid));
   };
   if (dir.empty()) {
     files(true);
     return out;
   }
+
   if (dir == "task") {
     for (Task* t : tg->tasks) {
       out.push_back(Entry(absl::StrCat(t->tid()), S_IFDIR | 0555, uid));
@@ -158,8 +190,40 @@ ErrnoOr<std::vector<ProcEntry>> KernelProcessProvider::List(
   return out;
 }
 
+ErrnoStatus KernelProcessProvider::Resources(
+    int tgid, absl::string_view path, std::shared_ptr<ForkableResource>* files,
+    std::shared_ptr<ForkableResource>* fs, absl::string_view* rest) {
+  absl::MutexLock l(k_->mu());
+  ThreadGroup* tg = k_->pidns().FindThreadGroup(tgid);
+  if (tg == nullptr || tg->leader == nullptr || tg->zombie) {
+    return Errno{ENOENT};
+  }
+  Task* t = ThreadOf(*tg, path, rest);
+  if (t == nullptr) return Errno{ENOENT};
+  *files = t->files;
+  *fs = t->fs;
+  return OkErrno();
+}
+
 ErrnoOr<std::string> KernelProcessProvider::Read(int tgid,
                                                  absl::string_view path) {
+  if (files_ != nullptr) {
+    std::shared_ptr<ForkableResource> files, fs;
+    absl::string_view rest;
+    if (Resources(tgid, path, &files, &fs, &rest).ok()) {
+      if (rest == "mounts") {
+        if (fs == nullptr) return std::string();
+        return files_->Mounts(*fs);
+      }
+      if (absl::ConsumePrefix(&rest, "fdinfo/")) {
+        int fd;
+        if (files == nullptr || !absl::SimpleAtoi(rest, &fd)) {
+          return Errno{ENOENT};
+        }
+        return files_->FdInfo(*files, fd);
+      }
+    }
+  }
   std::shared_ptr<UserMemory> mm;
   {
     absl::MutexLock l(k_->mu());
@@ -184,6 +248,22 @@ ErrnoOr<std::string> KernelProcessProvider::Read(int tgid,
 
 ErrnoOr<std::string> KernelProcessProvider::ReadLink(int tgid,
                                                      absl::string_view path) {
+  if (files_ != nullptr) {
+    std::shared_ptr<ForkableResource> files, fs;
+    absl::string_view rest;
+    RETURN_IF_ERRNO(Resources(tgid, path, &files, &fs, &rest));
+    if (rest == "cwd" || rest == "root") {
+      if (fs == nullptr) return Errno{ENOENT};
+      return files_->FsLink(*fs, rest == "root");
+    }
+    if (absl::ConsumePrefix(&rest, "fd/")) {
+      int fd;
+      if (files == nullptr || !absl::SimpleAtoi(rest, &fd)) {
+        return Errno{ENOENT};
+      }
+      return files_->FdLink(*files, fs.get(), fd);
+    }
+  }
   absl::MutexLock l(k_->mu());
   ThreadGroup* tg = k_->pidns().FindThreadGroup(tgid);
   if (tg == nullptr) return Errno{ENOENT};

@@ -6,9 +6,12 @@
 // (CurrentTask(), set by Task::Run). Files are generated at open under the
 // kernel mu; maps comes from the memory manager.
 //
-// Partial: fd/, cwd and root need the fd table and fs context (VFS wiring);
-// cmdline and environ are the strings given at exec (a program that rewrites
-// its argv area is not reflected).
+// fd/, fdinfo/, cwd, root and mounts come from the file layer through a
+// TaskFilesView (the kernel knows a task's files only as opaque resources).
+// Partial: fd links are plain symlinks to the file's path (Linux's magic
+// links reopen the very file even when it has no path); cmdline and environ are
+// the strings given at exec (a program that rewrites its argv area is not
+// reflected).
 #ifndef SENTRY_KERNEL_PROC_PROVIDER_H_
 #define SENTRY_KERNEL_PROC_PROVIDER_H_
 
@@ -21,9 +24,28 @@ namespace sentry::kernel {
 Task* CurrentTask();
 void SetCurrentTask(Task* t);
 
+// What procfs shows of a task's files, implemented by the file layer
+// (sentry/syscalls). Called without the kernel mu.
+class TaskFilesView {
+ public:
+  virtual ~TaskFilesView() = default;
+  virtual std::vector<int> Fds(ForkableResource& files) = 0;
+  // "/etc/passwd", "pipe:[12]", "socket:[7]", "anon_inode:[eventfd]".
+  virtual ErrnoOr<std::string> FdLink(ForkableResource& files,
+                                      ForkableResource* fs, int fd) = 0;
+  // /proc/<pid>/fdinfo/<fd>: "pos:\t..\nflags:\t..\nmnt_id:\t..\n".
+  virtual ErrnoOr<std::string> FdInfo(ForkableResource& files, int fd) = 0;
+  // The cwd (root=false) or root directory of the fs context.
+  virtual ErrnoOr<std::string> FsLink(ForkableResource& fs, bool root) = 0;
+  // /proc/<pid>/mounts as seen from the fs context's root.
+  virtual std::string Mounts(ForkableResource& fs) = 0;
+};
+
 class KernelProcessProvider : public fs::procfs::ProcessProvider {
  public:
-  explicit KernelProcessProvider(Kernel* k) : k_(k) {}
+  explicit KernelProcessProvider(Kernel* k,
+                                 std::shared_ptr<TaskFilesView> files = nullptr)
+      : k_(k), files_(std::move(files)) {}
   std::vector<int> Tgids() override;
   int CallerTgid() override;
   int CallerTid() override;
@@ -33,7 +55,15 @@ class KernelProcessProvider : public fs::procfs::ProcessProvider {
   ErrnoOr<std::string> ReadLink(int tgid, absl::string_view path) override;
 
  private:
+  // The files/fs resources of `tgid`'s thread `path` names, taken under
+  // the kernel mu; `rest` receives the path below the thread.
+  ErrnoStatus Resources(int tgid, absl::string_view path,
+                        std::shared_ptr<ForkableResource>* files,
+                        std::shared_ptr<ForkableResource>* fs,
+                        absl::string_view* rest);
+
   Kernel* k_;
+  std::shared_ptr<TaskFilesView> files_;
 };
 
 }  // namespace sentry::kernel

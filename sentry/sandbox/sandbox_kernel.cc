@@ -32,6 +32,7 @@
 #include "sentry/mm/memory_file.h"
 #include "sentry/platform/platform.h"
 #include "sentry/sandbox/files.h"
+#include "sentry/syscalls/proc_files.h"
 #include "sentry/syscalls/syscall_table.h"
 
 namespace sentry::sandbox {
@@ -259,8 +260,10 @@ absl::Status Kernel::BuildFilesystem(std::vector<base::UniqueFd> io_fds) {
   po.num_cpus = kernel_->NumCpus();
   po.kernel_release = kernel_->config().release;
   po.kernel_version = kernel_->config().version;
-  fs::procfs::RegisterProcfs(
-      v, std::make_shared<kernel::KernelProcessProvider>(kernel_.get()), po);
+  fs::procfs::RegisterProcfs(v,
+                             std::make_shared<kernel::KernelProcessProvider>(
+                                 kernel_.get(), syscalls::NewTaskFilesView()),
+                             po);
   fs::sysfs::RegisterSysfs(v, kernel_->NumCpus());
 
   if (io_fds.empty()) {
@@ -444,6 +447,9 @@ absl::Status Kernel::StartRoot(const control::StartRootRequest& req,
   ta.creds = creds;
   std::string base = exe.substr(exe.rfind('/') + 1);
   ta.name = base.substr(0, 15);
+  ta.argv = lr->argv;
+  ta.envp = ps.env;
+  ta.exe = exe;
   ta.files = std::make_shared<FilesResource>(std::move(table));
   ta.fs = std::make_shared<FsResource>(root_, *cwd, 022);
   auto t = kernel_->CreateInitProcess(std::move(ta));

@@ -181,6 +181,9 @@ class FileImpl {
   // Where readiness changes are announced (events.h); nullptr for files
   // whose readiness never changes (always ready).
   virtual EventQueue* Events() { return nullptr; }
+  // For files without a path: the name /proc/<pid>/fd shows after
+  // "anon_inode:" ("[eventfd]", "[eventpoll]"); "" for others.
+  virtual std::string AnonName() const { return ""; }
   // ioctl(2) requests specific to this file (FIONREAD, TCGETS...). The
   // syscall layer has handled the generic ones (FIOCLEX, FIONBIO...) and
   // ttys. Default ENOTTY, as Linux for files without an ioctl method.
