@@ -172,6 +172,18 @@ ErrnoStatus SetLock(Task& t, const std::shared_ptr<vfs::Inode>& inode,
       Prune(inode.get());
       return OkErrno();
     }
+    if (r.kind == Kind::kFlock) {
+      // Linux's flock conversion: an existing lock of the other type is
+      // dropped first, and stays dropped if the new one cannot be had.
+      auto own = std::find_if(locks.begin(), locks.end(), [&](const Lock& k) {
+        return k.kind == Kind::kFlock && k.owner == r.owner;
+      });
+      if (own != locks.end()) {
+        if (own->write == write) return OkErrno();
+        Apply(locks, r, true, false, s, e);
+        cv.SignalAll();
+      }
+    }
     const Lock* c = Conflict(locks, r, write, s, e);
     if (c == nullptr) {
       Apply(locks, r, false, write, s, e);
@@ -182,11 +194,6 @@ ErrnoStatus SetLock(Task& t, const std::shared_ptr<vfs::Inode>& inode,
     if (!wait) {
       Prune(inode.get());
       return Errno{EAGAIN};
-    }
-    if (r.kind == Kind::kFlock && r.kind == c->kind) {
-      // Linux's flock conversion drops the old lock before waiting.
-      Apply(locks, r, true, false, s, e);
-      cv.SignalAll();
     }
     if (r.kind == Kind::kPosix && c->kind == Kind::kPosix &&
         WouldDeadlock(r.owner, c->owner)) {

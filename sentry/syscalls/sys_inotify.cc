@@ -241,6 +241,7 @@ class InotifyFile final : public vfs::FileImpl {
   bool Seekable() const override { return false; }
   uint32_t Readiness(uint32_t mask) override { return st_->Readiness(mask); }
   vfs::EventQueue* Events() override { return &st_->events(); }
+  std::string AnonName() const override { return "inotify"; }
   ErrnoOr<int64_t> Ioctl(uint32_t cmd, uint64_t arg,
                          vfs::IoctlCaller& caller) override {
     if (cmd != FIONREAD) return Errno{ENOTTY};

@@ -182,7 +182,8 @@ class FileImpl {
   // whose readiness never changes (always ready).
   virtual EventQueue* Events() { return nullptr; }
   // For files without a path: the name /proc/<pid>/fd shows after
-  // "anon_inode:" ("[eventfd]", "[eventpoll]"); "" for others.
+  // "anon_inode:" ("[eventfd]", "[eventpoll]"); "" for others. A name
+  // starting with '/' is shown as is (memfd: "/memfd:x (deleted)").
   virtual std::string AnonName() const { return ""; }
   // ioctl(2) requests specific to this file (FIONREAD, TCGETS...). The
   // syscall layer has handled the generic ones (FIOCLEX, FIONBIO...) and

@@ -37,6 +37,7 @@ class MemfdFile final : public vfs::FileImpl {
     if (shared_write && !d_->WritableMappingAllowed()) return Errno{EPERM};
     return std::shared_ptr<mm::Mappable>(d_);
   }
+  std::string AnonName() const override { return d_->Name(); }
   const std::shared_ptr<MemfdData>& data() const { return d_; }
 
  private:
