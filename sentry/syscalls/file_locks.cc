@@ -359,6 +359,8 @@ namespace {
 SyscallResult Flock(Task& t, Fd fd, int op) {
   ASSIGN_OR_RETURN_ERRNO(vfs::FileRef f, GetFile(t, fd.value));
   if (f->is_path()) return Errno{EBADF};
+  // LOCK_MAND (32) is obsolete: Linux ignores the call and returns 0.
+  if (op & 32) return SyscallResult::Value(0);
   const bool nb = (op & LOCK_NB) != 0;
   int type;
   switch (op & ~LOCK_NB) {

@@ -473,7 +473,8 @@ TEST_F(DupTest, Flock) {
               SyscallFailsWithErrno(EWOULDBLOCK));
   c.reset();
   EXPECT_THAT(flock(b.get(), LOCK_EX | LOCK_NB), SyscallSucceeds());
-  EXPECT_THAT(flock(b.get(), 42), SyscallFailsWithErrno(EINVAL));
+  EXPECT_THAT(flock(b.get(), 0), SyscallFailsWithErrno(EINVAL));
+  EXPECT_THAT(flock(b.get(), LOCK_SH | LOCK_EX), SyscallFailsWithErrno(EINVAL));
 }
 
 TEST_F(DupTest, CloseTwiceIsEbadf) {
