@@ -59,9 +59,7 @@ absl::flat_hash_map<const void*, const void*>& Blocked()
   return *b;
 }
 
-bool Gone(const Lock& l) {
-  return l.kind != Kind::kPosix && l.desc.expired();
-}
+bool Gone(const Lock& l) { return l.kind != Kind::kPosix && l.desc.expired(); }
 
 bool SameFamily(Kind a, Kind b) {
   return (a == Kind::kFlock) == (b == Kind::kFlock);
@@ -112,8 +110,8 @@ void Apply(std::vector<Lock>& locks, const Requester& r, bool unlock,
     }
     if (!Overlap(l, s, e)) {
       // Adjacent locks of the same type merge into the new one.
-      bool adjacent = (l.end != kEof && l.end + 1 == s) ||
-                      (e != kEof && e + 1 == l.start);
+      bool adjacent =
+          (l.end != kEof && l.end + 1 == s) || (e != kEof && e + 1 == l.start);
       if (!unlock && adjacent && l.write == write) {
         nl.start = std::min(nl.start, l.start);
         nl.end = std::max(nl.end, l.end);
@@ -247,8 +245,8 @@ void InstallReleaseHook() {
 
 // struct flock -> [start, end]; EINVAL for a negative start, EOVERFLOW past
 // the largest offset.
-ErrnoStatus ToRange(vfs::FileDescription& f, const struct flock& fl,
-                    int64_t* s, int64_t* e) {
+ErrnoStatus ToRange(vfs::FileDescription& f, const struct flock& fl, int64_t* s,
+                    int64_t* e) {
   int64_t base;
   switch (fl.l_whence) {
     case SEEK_SET:

@@ -45,9 +45,7 @@ struct QueuedEvent {
   uint32_t mask;
   uint32_t cookie;
   std::string name;
-  size_t Size() const {
-    return sizeof(inotify_event) + PaddedLen();
-  }
+  size_t Size() const { return sizeof(inotify_event) + PaddedLen(); }
   uint32_t PaddedLen() const {
     if (name.empty()) return 0;
     const size_t n = name.size() + 1;
@@ -80,7 +78,8 @@ class InotifyState : public std::enable_shared_from_this<InotifyState> {
  public:
   ~InotifyState() {
     // Unhook every watch (the fsnotify table holds them by shared_ptr).
-    for (auto& [wd, e] : watches_) vfs::RemoveWatch(e.watch->inode(), e.watch.get());
+    for (auto& [wd, e] : watches_)
+      vfs::RemoveWatch(e.watch->inode(), e.watch.get());
   }
 
   ErrnoOr<int> AddWatch(const vfs::VirtualDentry& vd, uint32_t mask) {
@@ -247,8 +246,8 @@ class InotifyFile final : public vfs::FileImpl {
     if (cmd != FIONREAD) return Errno{ENOTTY};
     int n = static_cast<int>(st_->QueuedBytes());
     RETURN_IF_ERRNO(caller.CopyOut(
-        arg, std::span<const std::byte>(
-                 reinterpret_cast<const std::byte*>(&n), sizeof(n))));
+        arg, std::span<const std::byte>(reinterpret_cast<const std::byte*>(&n),
+                                        sizeof(n))));
     return int64_t{0};
   }
   InotifyState& state() { return *st_; }
@@ -292,9 +291,8 @@ SyscallResult InotifyAddWatch(Task& t, Fd fd, UserAddr path, uint32_t mask) {
       WithPath(t, AT_FDCWD, path,
                [&](vfs::Context& ctx,
                    vfs::PathAt at) -> ErrnoOr<vfs::VirtualDentry> {
-                 ASSIGN_OR_RETURN_ERRNO(
-                     vfs::VirtualDentry v,
-                     SandboxVfs()->Resolve(ctx, at, follow));
+                 ASSIGN_OR_RETURN_ERRNO(vfs::VirtualDentry v,
+                                        SandboxVfs()->Resolve(ctx, at, follow));
                  RETURN_IF_ERRNO(vfs::VirtualFilesystem::Permission(
                      *ctx.creds, *v.inode(), auth::kMayRead));
                  return v;

@@ -47,8 +47,8 @@ SyscallResult Mmap(Task& t, uint64_t addr, uint64_t len, int prot, int flags,
       return SyscallResult::Error(Errno{EACCES});
     }
     if (f->impl() == nullptr) return SyscallResult::Error(Errno{ENODEV});
-    ASSIGN_OR_RETURN_ERRNO(o.file,
-                           f->impl()->GetMappable(shared && (prot & PROT_WRITE)));
+    ASSIGN_OR_RETURN_ERRNO(
+        o.file, f->impl()->GetMappable(shared && (prot & PROT_WRITE)));
     o.max_prot = PROT_READ | PROT_EXEC | (f->writable() ? PROT_WRITE : 0);
   }
   auto r = m->Mmap(o);

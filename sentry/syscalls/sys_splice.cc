@@ -199,8 +199,8 @@ ErrnoOr<size_t> ToPipe(Task& t, const vfs::FileRef& in,
 
 SyscallResult Splice(Task& t, Fd in_fd, UserAddr in_offp, Fd out_fd,
                      UserAddr out_offp, size_t len, unsigned flags) {
-  constexpr unsigned kFlags = SPLICE_F_MOVE | SPLICE_F_NONBLOCK |
-                              SPLICE_F_MORE | SPLICE_F_GIFT;
+  constexpr unsigned kFlags =
+      SPLICE_F_MOVE | SPLICE_F_NONBLOCK | SPLICE_F_MORE | SPLICE_F_GIFT;
   if (flags & ~kFlags) return Errno{EINVAL};
   ASSIGN_OR_RETURN_ERRNO(vfs::FileRef in, GetFile(t, in_fd.value));
   ASSIGN_OR_RETURN_ERRNO(vfs::FileRef out, GetFile(t, out_fd.value));
@@ -230,9 +230,9 @@ SyscallResult Splice(Task& t, Fd in_fd, UserAddr in_offp, Fd out_fd,
   len = std::min(len, kMaxRwCount);
   if (len == 0) return SyscallResult::Value(0);
   const bool nonblock = (flags & SPLICE_F_NONBLOCK) != 0;
-  ErrnoOr<size_t> r =
-      ip != nullptr ? FromPipe(t, in, *ip, out, &out_off, len, nonblock)
-                    : ToPipe(t, in, &in_off, out, *op, len, nonblock);
+  ErrnoOr<size_t> r = ip != nullptr
+                          ? FromPipe(t, in, *ip, out, &out_off, len, nonblock)
+                          : ToPipe(t, in, &in_off, out, *op, len, nonblock);
   if (r.ok()) {
     if (in_off) RETURN_IF_ERRNO(WriteOffset(t, in_offp, *in_off));
     if (out_off) RETURN_IF_ERRNO(WriteOffset(t, out_offp, *out_off));
@@ -241,8 +241,8 @@ SyscallResult Splice(Task& t, Fd in_fd, UserAddr in_offp, Fd out_fd,
 }
 
 SyscallResult Tee(Task& t, Fd in_fd, Fd out_fd, size_t len, unsigned flags) {
-  constexpr unsigned kFlags = SPLICE_F_MOVE | SPLICE_F_NONBLOCK |
-                              SPLICE_F_MORE | SPLICE_F_GIFT;
+  constexpr unsigned kFlags =
+      SPLICE_F_MOVE | SPLICE_F_NONBLOCK | SPLICE_F_MORE | SPLICE_F_GIFT;
   if (flags & ~kFlags) return Errno{EINVAL};
   ASSIGN_OR_RETURN_ERRNO(vfs::FileRef in, GetFile(t, in_fd.value));
   ASSIGN_OR_RETURN_ERRNO(vfs::FileRef out, GetFile(t, out_fd.value));
@@ -272,8 +272,8 @@ SyscallResult Tee(Task& t, Fd in_fd, Fd out_fd, size_t len, unsigned flags) {
 // (copying, as Linux does for the read direction).
 SyscallResult Vmsplice(Task& t, Fd fd, UserAddr iov_addr, size_t nr,
                        unsigned flags) {
-  constexpr unsigned kFlags = SPLICE_F_MOVE | SPLICE_F_NONBLOCK |
-                              SPLICE_F_MORE | SPLICE_F_GIFT;
+  constexpr unsigned kFlags =
+      SPLICE_F_MOVE | SPLICE_F_NONBLOCK | SPLICE_F_MORE | SPLICE_F_GIFT;
   if (flags & ~kFlags) return Errno{EINVAL};
   if (nr > IOV_MAX) return Errno{EINVAL};
   ASSIGN_OR_RETURN_ERRNO(vfs::FileRef f, GetFile(t, fd.value));
@@ -281,7 +281,8 @@ SyscallResult Vmsplice(Task& t, Fd fd, UserAddr iov_addr, size_t nr,
   if (p == nullptr) return Errno{EBADF};
   std::vector<iovec> iov(nr);
   if (nr > 0) {
-    RETURN_IF_ERRNO(t.mm().CopyInFull(iov_addr, iov.data(), nr * sizeof(iovec)));
+    RETURN_IF_ERRNO(
+        t.mm().CopyInFull(iov_addr, iov.data(), nr * sizeof(iovec)));
   }
   const bool nonblock = (flags & SPLICE_F_NONBLOCK) != 0;
   int64_t total = 0;
@@ -334,12 +335,10 @@ SyscallResult CopyFileRange(Task& t, Fd in_fd, UserAddr in_offp, Fd out_fd,
   len = std::min(len, kMaxRwCount);
   if (in->inode() == out->inode()) {
     // Overlapping ranges of one file: EINVAL (Linux).
-    ASSIGN_OR_RETURN_ERRNO(int64_t ipos,
-                           in_off ? ErrnoOr<int64_t>(*in_off)
-                                  : in->Seek(0, SEEK_CUR));
-    ASSIGN_OR_RETURN_ERRNO(int64_t opos,
-                           out_off ? ErrnoOr<int64_t>(*out_off)
-                                   : out->Seek(0, SEEK_CUR));
+    ASSIGN_OR_RETURN_ERRNO(int64_t ipos, in_off ? ErrnoOr<int64_t>(*in_off)
+                                                : in->Seek(0, SEEK_CUR));
+    ASSIGN_OR_RETURN_ERRNO(int64_t opos, out_off ? ErrnoOr<int64_t>(*out_off)
+                                                 : out->Seek(0, SEEK_CUR));
     const int64_t l = static_cast<int64_t>(len);
     if (ipos < opos + l && opos < ipos + l) return Errno{EINVAL};
   }
@@ -355,8 +354,7 @@ SyscallResult CopyFileRange(Task& t, Fd in_fd, UserAddr in_offp, Fd out_fd,
 // fallocate: mode 0 reserves by growing the file (the data reads as zeros,
 // as after an allocation); FALLOC_FL_KEEP_SIZE has nothing to reserve on
 // these file systems and succeeds; other modes are EOPNOTSUPP.
-SyscallResult Fallocate(Task& t, Fd fd, int mode, int64_t offset,
-                        int64_t len) {
+SyscallResult Fallocate(Task& t, Fd fd, int mode, int64_t offset, int64_t len) {
   ASSIGN_OR_RETURN_ERRNO(vfs::FileRef f, GetFile(t, fd.value));
   if (offset < 0 || len <= 0) return Errno{EINVAL};
   if (f->is_path() || !f->writable()) return Errno{EBADF};

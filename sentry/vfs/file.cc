@@ -43,7 +43,8 @@ FileDescription::~FileDescription() {
 }
 
 void FileDescription::Notify(uint32_t mask) {
-  if (HaveWatches() && vd_.ok() && vfs_ != nullptr) vfs_->NotifyEvent(vd_, mask);
+  if (HaveWatches() && vd_.ok() && vfs_ != nullptr)
+    vfs_->NotifyEvent(vd_, mask);
 }
 
 void FileDescription::SetStatusFlags(int flags) {

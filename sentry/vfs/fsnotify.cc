@@ -15,8 +15,9 @@ std::atomic<int> watch_count{0};
 
 absl::flat_hash_map<const Inode*, std::vector<std::shared_ptr<FsWatch>>>&
 Table() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
-  static auto* t = new absl::flat_hash_map<
-      const Inode*, std::vector<std::shared_ptr<FsWatch>>>();
+  static auto* t =
+      new absl::flat_hash_map<const Inode*,
+                              std::vector<std::shared_ptr<FsWatch>>>();
   return *t;
 }
 

@@ -94,8 +94,8 @@ TEST_F(FsnotifyTest, SelfEventsAndRemoval) {
     masks.push_back(m);
     EXPECT_EQ(n, "");
   }
-  EXPECT_EQ(masks, (std::vector<uint32_t>{IN_OPEN, IN_CLOSE_NOWRITE,
-                                          IN_DELETE_SELF}));
+  EXPECT_EQ(masks,
+            (std::vector<uint32_t>{IN_OPEN, IN_CLOSE_NOWRITE, IN_DELETE_SELF}));
   RemoveWatch(f->inode(), self.get());
   EXPECT_TRUE(HaveWatches());  // the directory's watch remains
   size_t before = self->events.size();

@@ -500,8 +500,7 @@ ErrnoStatus VirtualFilesystem::CreateLocked(const Context& ctx,
   }
   ASSIGN_OR_RETURN_ERRNO(std::shared_ptr<Inode> inode,
                          dir.Create(pn.name, req));
-  NotifyInode(&dir, IN_CREATE | (S_ISDIR(req.mode) ? IN_ISDIR : 0), 0,
-              pn.name);
+  NotifyInode(&dir, IN_CREATE | (S_ISDIR(req.mode) ? IN_ISDIR : 0), 0, pn.name);
   return OkErrno();
 }
 
@@ -807,8 +806,8 @@ ErrnoStatus VirtualFilesystem::SetStatLocked(const Context& ctx,
     }
   }
   RETURN_IF_ERRNO(inode.SetStat(req));
-  NotifyEventLocked(vd, (req.mask & SetStatRequest::kSize) ? IN_MODIFY
-                                                           : IN_ATTRIB);
+  NotifyEventLocked(vd,
+                    (req.mask & SetStatRequest::kSize) ? IN_MODIFY : IN_ATTRIB);
   return OkErrno();
 }
 

@@ -144,9 +144,9 @@ TEST_F(InotifyTest, MaskAddCloseNowriteAndFionread) {
   ASSERT_EQ(ev.size(), 2u);
   EXPECT_EQ(ev[0].mask, static_cast<uint32_t>(IN_OPEN));
   EXPECT_EQ(ev[1].mask, static_cast<uint32_t>(IN_CLOSE_NOWRITE));
-  EXPECT_THAT(inotify_add_watch(fd_.get(), Path("f").c_str(),
-                                IN_OPEN | IN_MASK_CREATE),
-              SyscallFailsWithErrno(EEXIST));
+  EXPECT_THAT(
+      inotify_add_watch(fd_.get(), Path("f").c_str(), IN_OPEN | IN_MASK_CREATE),
+      SyscallFailsWithErrno(EEXIST));
 }
 
 TEST_F(InotifyTest, SubdirectoryEventsAndNamePadding) {
@@ -165,8 +165,8 @@ TEST_F(InotifyTest, SubdirectoryEventsAndNamePadding) {
   EXPECT_STREQ(e->name, "sub");
   auto* e2 = reinterpret_cast<struct inotify_event*>(
       buf + sizeof(struct inotify_event) + e->len);
-  ASSERT_EQ(got, static_cast<ssize_t>(2 * (sizeof(struct inotify_event) +
-                                            e->len)));
+  ASSERT_EQ(got,
+            static_cast<ssize_t>(2 * (sizeof(struct inotify_event) + e->len)));
   EXPECT_EQ(e2->mask, static_cast<uint32_t>(IN_DELETE | IN_ISDIR));
 }
 

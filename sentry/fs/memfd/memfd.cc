@@ -61,8 +61,8 @@ ErrnoOr<uint64_t> MemfdData::FrameLocked(uint64_t idx) {
 
 ErrnoOr<uint64_t> MemfdData::GetPage(uint64_t page_index, bool write) {
   absl::MutexLock l(&mu_);
-  const uint64_t npages = (static_cast<uint64_t>(size_) + mm::kPageMask) /
-                          mm::kPageSize;
+  const uint64_t npages =
+      (static_cast<uint64_t>(size_) + mm::kPageMask) / mm::kPageSize;
   if (page_index >= npages) return Errno{EFAULT};
   ASSIGN_OR_RETURN_ERRNO(uint64_t frame, FrameLocked(page_index));
   mf_->IncRef(frame);
@@ -106,8 +106,8 @@ ErrnoOr<size_t> MemfdData::ReadAt(vfs::IoDst& dst, int64_t offset) {
   return done;
 }
 
-ErrnoOr<size_t> MemfdData::WriteAt(vfs::IoSrc& src, int64_t offset,
-                                   bool append, int64_t* end) {
+ErrnoOr<size_t> MemfdData::WriteAt(vfs::IoSrc& src, int64_t offset, bool append,
+                                   int64_t* end) {
   const size_t total = src.size();
   {
     absl::MutexLock l(&mu_);
@@ -227,14 +227,11 @@ void MemfdInode::FillSize(vfs::Stat* st) {
   st->blocks = (st->size + 511) / 512;
 }
 
-ErrnoStatus MemfdInode::Truncate(int64_t size) {
-  return data_->Truncate(size);
-}
+ErrnoStatus MemfdInode::Truncate(int64_t size) { return data_->Truncate(size); }
 
-ErrnoOr<vfs::FileRef> NewMemfd(vfs::VirtualFilesystem* vfs,
-                               mm::MemoryFile* mf, const std::string& name,
-                               bool allow_sealing, uint32_t uid,
-                               uint32_t gid) {
+ErrnoOr<vfs::FileRef> NewMemfd(vfs::VirtualFilesystem* vfs, mm::MemoryFile* mf,
+                               const std::string& name, bool allow_sealing,
+                               uint32_t uid, uint32_t gid) {
   if (mf == nullptr) return Errno{ENOMEM};
   static std::atomic<uint64_t> next_ino{1};
   const uint64_t ino = next_ino.fetch_add(1);

@@ -40,8 +40,7 @@ inline constexpr size_t kMaxNameLen = 249;
 // every mapping (a mapping keeps them after the last close).
 class MemfdData final : public mm::Mappable {
  public:
-  MemfdData(mm::MemoryFile* mf, std::string name, uint64_t ino,
-            uint32_t seals)
+  MemfdData(mm::MemoryFile* mf, std::string name, uint64_t ino, uint32_t seals)
       : mf_(mf), name_(std::move(name)), ino_(ino), seals_(seals) {}
   ~MemfdData() override;
 
@@ -96,9 +95,9 @@ class MemfdInode final : public vfs::SimpleInode {
 // memfd_create(2) minus the fd table: `name` is the caller's (checked by the
 // caller for length), flags MFD_ALLOW_SEALING (else the file starts with
 // F_SEAL_SEAL). The description is O_RDWR.
-ErrnoOr<vfs::FileRef> NewMemfd(vfs::VirtualFilesystem* vfs,
-                               mm::MemoryFile* mf, const std::string& name,
-                               bool allow_sealing, uint32_t uid, uint32_t gid);
+ErrnoOr<vfs::FileRef> NewMemfd(vfs::VirtualFilesystem* vfs, mm::MemoryFile* mf,
+                               const std::string& name, bool allow_sealing,
+                               uint32_t uid, uint32_t gid);
 
 // The memfd behind a description, or nullptr.
 MemfdData* MemfdOf(const vfs::FileDescription& f);
