@@ -13,9 +13,10 @@ BUILD_PKGS=(
   libclang-rt-14-dev
   bazel-bootstrap bazel-rules-java
   busybox-static iproute2 util-linux procps git
+  debootstrap debian-archive-keyring
 )
 CLIENT_PKGS=(podman conmon containerd docker.io runc crun uidmap)
-BENCH_PKGS=(runc crun runsc hyperfine)
+BENCH_PKGS=(runc crun runsc hyperfine jq python3 file)
 
 want=("${BUILD_PKGS[@]}")
 for arg in "$@"; do

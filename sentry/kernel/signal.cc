@@ -94,4 +94,12 @@ void PendingSignals::Discard(SigSet set) {
   }
 }
 
+siginfo_t* PendingSignals::FindTimerSignal(int sig, int timer_id) {
+  if (sig < 1 || sig > kMaxSignal) return nullptr;
+  for (siginfo_t& info : queues_[sig]) {
+    if (info.si_code == SI_TIMER && info.si_timerid == timer_id) return &info;
+  }
+  return nullptr;
+}
+
 }  // namespace sentry::kernel

@@ -97,6 +97,10 @@ class PendingSignals {
   // Removes every instance of the signals in `set` (ignoring a signal, or
   // SIGCONT discarding stop signals and vice versa).
   void Discard(SigSet set);
+  // The queued SI_TIMER signal of POSIX timer `timer_id` (signal `sig`), if
+  // one is still pending: a timer's signal is queued once and later
+  // expirations only raise its si_overrun (Linux's posix_timer_event).
+  siginfo_t* FindTimerSignal(int sig, int timer_id);
 
  private:
   SigSet pending_;

@@ -38,6 +38,7 @@
 #include "sentry/kernel/platform_adapter.h"
 #include "sentry/kernel/signal.h"
 #include "sentry/kernel/syscall_result.h"
+#include "sentry/kernel/timers.h"
 #include "sentry/kernel/user_memory.h"
 #include "sentry/vfs/waiter.h"
 
@@ -157,6 +158,13 @@ class ThreadGroup {
 
   // Timers (kernel mu).
   std::shared_ptr<PosixTimer> itimer_real;
+  // ITIMER_VIRTUAL (user time) and ITIMER_PROF (user + system time) count
+  // the CPU time tasks spend in application code (Switch) and in the
+  // sentry serving their syscalls; see ChargeCpuItimersLocked (timers.h).
+  CpuItimer itimer_virtual, itimer_prof;  // kernel mu
+  // Set while either is armed, so that the run loop charges time (taking
+  // the kernel mu) only then.
+  std::atomic<bool> cpu_itimers_armed{false};
   std::map<int, std::shared_ptr<PosixTimer>> posix_timers;
   int next_timer_id = 0;
 
@@ -253,6 +261,10 @@ class Task {
   // Returns when the task is dead. Requires mm() and a context (set, or
   // made by the kernel's ContextFactory).
   void Run();
+  // While CPU itimers are armed: a timer-thread wakeup that interrupts the
+  // Switch when the first could expire, so a busy loop without syscalls
+  // still gets its SIGVTALRM/SIGPROF. 0 when none is armed.
+  uint64_t ScheduleCpuItimerWake();
 
   // Exit of this thread (exit(2)); the group exits when its last thread
   // does. `status` is the wait status for the group if this starts a group

@@ -131,6 +131,23 @@ bool Task::HandleSignals(const SyscallResult* r) {
   return true;
 }
 
+uint64_t Task::ScheduleCpuItimerWake() {
+  Kernel& k = *kernel_;
+  int64_t next;
+  {
+    absl::MutexLock l(k.mu());
+    next = NextCpuItimerNsLocked(*tg_);
+  }
+  if (next == 0) return 0;
+  // The callback finds the task by tid under the kernel mu: it may run after
+  // this task is gone (Cancel does not wait for a running callback).
+  int tid = tid_;
+  return k.timers().Schedule(absl::Now() + absl::Nanoseconds(next), [&k, tid] {
+    absl::MutexLock l(k.mu());
+    if (Task* t = k.pidns().FindTask(tid)) t->Interrupt();
+  });
+}
+
 void Task::Run() {
   Kernel& k = *kernel_;
   SetCurrentTask(this);
@@ -154,10 +171,18 @@ void Task::Run() {
   // first Switch.
   if (interrupted() && ctx_ != nullptr) ctx_->Interrupt();
   while (!killed() && ctx_ != nullptr) {
+    const bool cpu_timers = tg_->cpu_itimers_armed.load();
+    TimerQueue::Id cpu_wake = 0;
+    if (cpu_timers) cpu_wake = ScheduleCpuItimerWake();
     int64_t t0 = NowNs();
     StopReason stop = ctx_->Switch(*mm_->address_space(), regs_);
     int64_t t1 = NowNs();
     utime_ns += t1 - t0;
+    if (cpu_timers) {
+      if (cpu_wake != 0) k.timers().Cancel(cpu_wake);
+      absl::MutexLock l(k.mu());
+      ChargeCpuItimersLocked(k, *tg_, t1 - t0, 0);
+    }
     switch (stop.kind) {
       case StopKind::kSyscall: {
         if (stop.syscall_arch != arch::SyscallArch::kAmd64) {
@@ -168,7 +193,12 @@ void Task::Run() {
         }
         SyscallResult r = k.DispatchSyscall(*this);
         if (!r.no_return()) regs_.SetReturn(r.Raw());
-        stime_ns += NowNs() - t1;
+        int64_t sys = NowNs() - t1;
+        stime_ns += sys;
+        if (tg_->cpu_itimers_armed.load()) {
+          absl::MutexLock l(k.mu());
+          ChargeCpuItimersLocked(k, *tg_, 0, sys);
+        }
         if (!HandleSignals(r.no_return() ? nullptr : &r)) goto out;
         continue;
       }

@@ -157,7 +157,17 @@ void PosixTimer::Fire(uint64_t generation) {
       thread = kernel_->pidns().FindTask(target_tid_);
       if (thread != nullptr && &thread->tg() != tg_) thread = nullptr;
     }
-    kernel_->SendSignalLocked(nullptr, thread, thread ? nullptr : tg_, info);
+    PendingSignals& pending = thread ? thread->pending : tg_->pending;
+    siginfo_t* queued =
+        id_ >= 0 ? pending.FindTimerSignal(signo_, id_) : nullptr;
+    if (queued != nullptr) {
+      // Still undelivered: count an overrun instead of queueing again.
+      queued->si_overrun += 1 + static_cast<int>(overrun_);
+      overrun_last_ = queued->si_overrun;
+    } else {
+      kernel_->SendSignalLocked(nullptr, thread, thread ? nullptr : tg_, info);
+    }
+    overrun_ = 0;
   }
   if (interval_ > absl::ZeroDuration()) {
     absl::Time next = next_ + interval_;
@@ -172,6 +182,47 @@ void PosixTimer::Fire(uint64_t generation) {
   } else {
     armed_ = false;
   }
+}
+
+namespace {
+// Returns true when `timer` expired (and reloads it).
+bool ChargeOne(CpuItimer& timer, int64_t ns) {
+  if (timer.left_ns == 0 || ns <= 0) return false;
+  timer.left_ns -= ns;
+  if (timer.left_ns > 0) return false;
+  if (timer.interval_ns == 0) {
+    timer.left_ns = 0;
+  } else {
+    // Overruns collapse into one signal, as Linux's.
+    while (timer.left_ns <= 0) timer.left_ns += timer.interval_ns;
+  }
+  return true;
+}
+}  // namespace
+
+void ChargeCpuItimersLocked(Kernel& k, ThreadGroup& tg, int64_t user_ns,
+                            int64_t sys_ns) {
+  bool vt = ChargeOne(tg.itimer_virtual, user_ns);
+  bool prof = ChargeOne(tg.itimer_prof, user_ns + sys_ns);
+  if (vt)
+    k.SendSignalLocked(nullptr, nullptr, &tg,
+                       MakeSigInfo(SIGVTALRM, SI_KERNEL));
+  if (prof)
+    k.SendSignalLocked(nullptr, nullptr, &tg, MakeSigInfo(SIGPROF, SI_KERNEL));
+  if (vt || prof) UpdateCpuItimersArmedLocked(tg);
+}
+
+int64_t NextCpuItimerNsLocked(ThreadGroup& tg) {
+  int64_t next = 0;
+  for (const CpuItimer* t : {&tg.itimer_virtual, &tg.itimer_prof}) {
+    if (t->left_ns > 0 && (next == 0 || t->left_ns < next)) next = t->left_ns;
+  }
+  return next;
+}
+
+void UpdateCpuItimersArmedLocked(ThreadGroup& tg) {
+  tg.cpu_itimers_armed.store(tg.itimer_virtual.left_ns > 0 ||
+                             tg.itimer_prof.left_ns > 0);
 }
 
 }  // namespace sentry::kernel

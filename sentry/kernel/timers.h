@@ -9,9 +9,10 @@
 //
 // Clocks: deadlines are absl::Time on the realtime clock; monotonic and
 // boottime timers are converted at arm time (a host clock step shifts them;
-// Linux does not). CPU-time clocks (ITIMER_VIRTUAL/PROF, CLOCK_*_CPUTIME_ID
-// timers) are accepted but never fire: the sentry does not yet account
-// application CPU time precisely.
+// Linux does not). ITIMER_VIRTUAL/PROF count the thread group's CPU time as
+// the run loop measures it (wall time inside Switch is user time, time in
+// the sentry's syscall handling is system time); CLOCK_*_CPUTIME_ID timers
+// (timer_create) are accepted but never fire.
 #ifndef SENTRY_KERNEL_TIMERS_H_
 #define SENTRY_KERNEL_TIMERS_H_
 
@@ -55,6 +56,24 @@ class TimerQueue {
 // The current time of a clock (CLOCK_REALTIME, MONOTONIC, BOOTTIME and their
 // COARSE/RAW variants). EINVAL for others (CPU clocks are the caller's).
 ErrnoOr<absl::Duration> HostClockNow(clockid_t c);
+
+// An interval timer on the thread group's CPU time (ITIMER_VIRTUAL,
+// ITIMER_PROF). left_ns == 0: disarmed.
+struct CpuItimer {
+  int64_t left_ns = 0;
+  int64_t interval_ns = 0;
+};
+
+// Charges CPU time to tg's ITIMER_VIRTUAL (user) and ITIMER_PROF (user +
+// sys), sending SIGVTALRM/SIGPROF to the group on expiry and reloading with
+// the interval. Requires the kernel mu.
+void ChargeCpuItimersLocked(Kernel& k, ThreadGroup& tg, int64_t user_ns,
+                            int64_t sys_ns);
+// CPU time until the first armed CPU itimer of tg expires; 0 if none.
+// Requires the kernel mu.
+int64_t NextCpuItimerNsLocked(ThreadGroup& tg);
+// Recomputes tg.cpu_itimers_armed after a change. Requires the kernel mu.
+void UpdateCpuItimersArmedLocked(ThreadGroup& tg);
 
 // One interval timer of a thread group. All fields are guarded by
 // Kernel::mu().

@@ -30,6 +30,11 @@ void MemoryManager::SetLimits(const MemoryManagerLimits& l) {
   limits_ = l;
 }
 
+MemoryManagerLimits MemoryManager::limits() {
+  absl::MutexLock lock(&mu_);
+  return limits_;
+}
+
 void MemoryManager::SetMmapBase(uint64_t base) {
   absl::MutexLock l(&mu_);
   mmap_base_ = PageDown(base);

@@ -75,6 +75,7 @@ class MemoryManager {
   platform::AddressSpace* address_space() { return as_.get(); }
   MemoryFile* memory_file() { return mf_; }
   void SetLimits(const MemoryManagerLimits& l);
+  MemoryManagerLimits limits();
 
   // mmap(2). Returns the start address.
   ErrnoOr<UserAddr> Mmap(const MmapOpts& opts);

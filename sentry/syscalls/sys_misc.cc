@@ -233,6 +233,7 @@ SyscallResult Prlimit64(Task& t, int pid, int res, UserPtr<rlimit> nl,
     next = *v;
   }
   rlimit old;
+  std::shared_ptr<kernel::ForkableResource> target_files;
   {
     absl::MutexLock l(t.kernel().mu());
     Task* target = FindTaskLocked(t, pid);
@@ -253,15 +254,13 @@ SyscallResult Prlimit64(Task& t, int pid, int res, UserPtr<rlimit> nl,
     if (next.has_value()) {
       auto s = SetLimitLocked(t, target->tg(), res, *next);
       if (!s.ok()) return SyscallResult::Error(s.error());
+      target_files = target->files;
     }
   }
-  // The descriptor table enforces RLIMIT_NOFILE itself (EMFILE, dup2's
-  // EBADF). Only the caller's own table is reachable safely here (another
-  // task's is touched by its thread alone), so prlimit on another process
-  // does not change that process's table limit.
-  if (next.has_value() && res == RLIMIT_NOFILE && HasFiles(t) &&
-      (pid == 0 || pid == t.tg().tgid)) {
-    TaskFdTable(t).SetLimit(next->rlim_cur);
+  if (next.has_value() && res == RLIMIT_NOFILE && target_files != nullptr) {
+    // open/dup consult the table's own copy of the limit.
+    static_cast<FilesResource*>(target_files.get())
+        ->table->SetLimit(next->rlim_cur);
   }
   if (!ol.IsNull()) {
     auto s = t.mm().CopyOutObj(ol, old);

@@ -2,11 +2,13 @@
 // mremap, madvise, mincore, msync, mlock family. The memory manager does the
 // work and the argument checks; handlers only decode and copy results.
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 
-#include "sentry/mm/mappable.h"
 #include "sentry/mm/memory_manager.h"
 #include "sentry/syscalls/file_context.h"
+#include "sentry/syscalls/file_mappable.h"
 #include "sentry/syscalls/syscall_table.h"
 
 namespace sentry::syscalls {
@@ -25,32 +27,62 @@ SyscallResult Brk(Task& t, UserAddr addr) {
   return SyscallResult::Value(static_cast<int64_t>(m->Brk(addr).value()));
 }
 
-// Mmap implements mmap(2). Partial: files map only if their FileImpl
-// offers a Mappable (memfds today); others fail with ENODEV.
+// The file side of mmap: checks the description like Linux's do_mmap and
+// fills o.file. /dev/zero maps as anonymous memory.
+ErrnoStatus SetUpFileMapping(Task& t, mm::MemoryManager& m, int fd,
+                             mm::MmapOpts& o) {
+  if (!HasFiles(t)) return Errno{EBADF};
+  ASSIGN_OR_RETURN_ERRNO(vfs::FileRef f, GetFile(t, fd));
+  if (f->is_path()) return Errno{EBADF};
+  const std::shared_ptr<vfs::Inode>& inode = f->inode();
+  if (inode == nullptr) return Errno{ENODEV};
+  ASSIGN_OR_RETURN_ERRNO(vfs::Stat st, inode->GetStat());
+  const bool shared = (o.flags & MAP_TYPE) != MAP_PRIVATE;
+  if (S_ISCHR(st.mode) && st.rdev == makedev(1, 5)) {
+    o.flags |= MAP_ANONYMOUS;  // /dev/zero
+    return OkErrno();
+  }
+  if (!S_ISREG(st.mode)) return Errno{ENODEV};
+  if (!f->readable()) return Errno{EACCES};
+  if (shared && (o.prot & PROT_WRITE) &&
+      (!f->writable() || (f->flags() & O_APPEND))) {
+    return Errno{EACCES};
+  }
+  if (shared && !f->writable()) o.max_prot = PROT_READ | PROT_EXEC;
+  // Files whose bytes already live in the memory file (memfd) map their
+  // own pages; a sealed one may refuse (EPERM).
+  if (f->impl() != nullptr) {
+    auto own = f->impl()->GetMappable(shared && (o.prot & PROT_WRITE));
+    if (own.ok()) {
+      o.file = std::move(*own);
+      return OkErrno();
+    }
+    if (own.error() != Errno{ENODEV}) return own.error();
+  }
+  std::string name = "";
+  if (f->location().ok()) {
+    name = SandboxVfs()->PathOf(TaskContext(t), f->location());
+  }
+  ASSIGN_OR_RETURN_ERRNO(o.file,
+                         NewFileMapping(m.memory_file(), f, std::move(name),
+                                        shared && f->writable()));
+  return OkErrno();
+}
+
+// Mmap implements mmap(2): anonymous, /dev/zero and regular-file mappings.
 SyscallResult Mmap(Task& t, uint64_t addr, uint64_t len, int prot, int flags,
                    int fd, uint64_t off) {
   REQUIRE_MM(t);
   mm::MmapOpts o;
+  o.flags = flags;
+  o.prot = prot;
+  if (!(flags & MAP_ANONYMOUS)) {
+    RETURN_IF_ERRNO(SetUpFileMapping(t, *m, fd, o));
+  }
+  flags = o.flags;
   o.addr = addr;
   o.length = len;
-  o.prot = prot;
-  o.flags = flags;
   o.offset = off;
-  if (!(flags & MAP_ANONYMOUS)) {
-    if (!HasFiles(t)) return SyscallResult::Error(Errno{EBADF});
-    ASSIGN_OR_RETURN_ERRNO(vfs::FileRef f, GetFile(t, fd));
-    if (f->is_path()) return SyscallResult::Error(Errno{EBADF});
-    if (!f->readable()) return SyscallResult::Error(Errno{EACCES});
-    if (off & 0xfff) return SyscallResult::Error(Errno{EINVAL});
-    const bool shared = (flags & MAP_TYPE) != MAP_PRIVATE;
-    if (shared && (prot & PROT_WRITE) && !f->writable()) {
-      return SyscallResult::Error(Errno{EACCES});
-    }
-    if (f->impl() == nullptr) return SyscallResult::Error(Errno{ENODEV});
-    ASSIGN_OR_RETURN_ERRNO(
-        o.file, f->impl()->GetMappable(shared && (prot & PROT_WRITE)));
-    o.max_prot = PROT_READ | PROT_EXEC | (f->writable() ? PROT_WRITE : 0);
-  }
   auto r = m->Mmap(o);
   if (!r.ok()) return SyscallResult::Error(r.error());
   return SyscallResult::Value(static_cast<int64_t>(r->value()));
@@ -92,14 +124,33 @@ SyscallResult Msync(Task& t, UserAddr addr, uint64_t len, int flags) {
   return SyscallResult::From(m->Msync(addr, len, flags));
 }
 
+// The memory manager enforces RLIMIT_MEMLOCK; the limit lives with the
+// thread group and CAP_IPC_LOCK lifts it (Linux's can_do_mlock: a zero
+// limit without the capability is EPERM rather than ENOMEM).
+ErrnoStatus ApplyMemlockLimit(Task& t, mm::MemoryManager& m) {
+  const bool cap = t.creds()->HasCapability(CAP_IPC_LOCK);
+  rlimit rl;
+  {
+    absl::MutexLock l(t.kernel().mu());
+    rl = t.tg().rlimits[RLIMIT_MEMLOCK];
+  }
+  if (!cap && rl.rlim_cur == 0) return Errno{EPERM};
+  mm::MemoryManagerLimits lim = m.limits();
+  lim.memlock_limit = cap ? ~uint64_t{0} : rl.rlim_cur;
+  m.SetLimits(lim);
+  return OkErrno();
+}
+
 SyscallResult Mlock(Task& t, UserAddr addr, uint64_t len) {
   REQUIRE_MM(t);
+  RETURN_IF_ERRNO(ApplyMemlockLimit(t, *m));
   return SyscallResult::From(m->Mlock(addr, len));
 }
 
 SyscallResult Mlock2(Task& t, UserAddr addr, uint64_t len, int flags) {
   REQUIRE_MM(t);
   if (flags & ~MLOCK_ONFAULT) return SyscallResult::Error(Errno{EINVAL});
+  RETURN_IF_ERRNO(ApplyMemlockLimit(t, *m));
   return SyscallResult::From(m->Mlock(addr, len, flags & MLOCK_ONFAULT));
 }
 
@@ -110,6 +161,7 @@ SyscallResult Munlock(Task& t, UserAddr addr, uint64_t len) {
 
 SyscallResult Mlockall(Task& t, int flags) {
   REQUIRE_MM(t);
+  RETURN_IF_ERRNO(ApplyMemlockLimit(t, *m));
   return SyscallResult::From(m->Mlockall(flags));
 }
 
@@ -125,7 +177,8 @@ SyscallResult Munlockall(Task& t) {
 void RegisterMmapSyscalls(SyscallTable& tab) {
   tab.Set(__NR_brk, Adapt<&Brk>, Support::kFull);
   tab.Set(__NR_mmap, Adapt<&Mmap>, Support::kPartial,
-          "files only when they offer a Mappable (memfd)");
+          "fd I/O is kept coherent with file mappings by write-back, not a "
+          "shared page cache; no MAP_SYNC/huge pages");
   tab.Set(__NR_munmap, Adapt<&Munmap>, Support::kFull);
   tab.Set(__NR_mprotect, Adapt<&Mprotect>, Support::kFull);
   tab.Set(__NR_mremap, Adapt<&Mremap>, Support::kFull);

@@ -1,5 +1,7 @@
 // read/write and their vector and positional variants, lseek, getdents64.
 #include <limits.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 
@@ -8,6 +10,7 @@
 #include <vector>
 
 #include "sentry/syscalls/file_context.h"
+#include "sentry/syscalls/file_mappable.h"
 #include "sentry/syscalls/syscall_table.h"
 
 namespace sentry::syscalls {
@@ -17,39 +20,104 @@ namespace {
 // Linux's MAX_RW_COUNT: one call moves at most this much.
 constexpr size_t kMaxRwCount = 0x7ffff000;
 
+bool IsRegular(const vfs::FileDescription& f) {
+  return f.inode() != nullptr && f.inode()->IsRegular();
+}
+
 ErrnoOr<size_t> ReadOne(Task& t, vfs::FileDescription& f, uint64_t buf,
                         size_t n, std::optional<int64_t> off) {
   UserDst dst(t.mm(), buf, std::min(n, kMaxRwCount));
+  if (IsRegular(f)) BeforeFileIo(*f.inode());
   return off ? f.PRead(dst, *off, t.vfs_waiter()) : f.Read(dst, t.vfs_waiter());
+}
+
+// Linux's file_remove_privs: a write by a caller without CAP_FSETID drops
+// set-user-ID, and set-group-ID when group-executable.
+void RemovePrivs(Task& t, vfs::FileDescription& f) {
+  auto st = f.inode()->GetStat();
+  if (!st.ok()) return;
+  uint32_t kill = 0;
+  if (st->mode & S_ISUID) kill |= S_ISUID;
+  if ((st->mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP)) kill |= S_ISGID;
+  if (kill == 0 || t.creds()->HasCapability(CAP_FSETID)) return;
+  vfs::SetStatRequest req;
+  req.mask = vfs::SetStatRequest::kMode;
+  req.mode = st->mode & 07777 & ~kill;
+  (void)f.inode()->SetStat(req);
 }
 
 ErrnoOr<size_t> WriteOne(Task& t, vfs::FileDescription& f, uint64_t buf,
                          size_t n, std::optional<int64_t> off) {
-  UserSrc src(t.mm(), buf, std::min(n, kMaxRwCount));
+  n = std::min(n, kMaxRwCount);
+  int64_t start = 0;
+  const bool regular = IsRegular(f);
+  if (regular) {
+    BeforeFileIo(*f.inode());
+    // Where the write lands, for RLIMIT_FSIZE and the mapping refresh.
+    if (off) {
+      start = *off;
+    } else if (f.flags() & O_APPEND) {
+      ASSIGN_OR_RETURN_ERRNO(vfs::Stat st, f.GetStat());
+      start = st.size;
+    } else {
+      ASSIGN_OR_RETURN_ERRNO(start, f.Seek(0, SEEK_CUR));
+    }
+    rlimit fsize;
+    {
+      absl::MutexLock l(t.kernel().mu());
+      fsize = t.tg().rlimits[RLIMIT_FSIZE];
+    }
+    if (fsize.rlim_cur != RLIM_INFINITY && n > 0) {
+      uint64_t limit = fsize.rlim_cur;
+      if (static_cast<uint64_t>(start) >= limit) {
+        siginfo_t info{};
+        info.si_signo = SIGXFSZ;
+        info.si_code = SI_USER;
+        t.kernel().SendSignal(nullptr, &t, nullptr, info);
+        return Errno{EFBIG};
+      }
+      n = std::min<uint64_t>(n, limit - start);
+    }
+    RemovePrivs(t, f);
+  }
+  UserSrc src(t.mm(), buf, n);
   auto r =
       off ? f.PWrite(src, *off, t.vfs_waiter()) : f.Write(src, t.vfs_waiter());
   if (!r.ok() && r.error() == Errno{EPIPE}) SendSigpipe(t);
+  if (regular && r.ok()) {
+    AfterFileWrite(*f.inode(), start, static_cast<int64_t>(*r));
+  }
   return r;
+}
+
+// A read or write interrupted before moving anything restarts after the
+// handler when SA_RESTART says so (ERESTARTSYS).
+template <typename T>
+SyscallResult IoResult(const ErrnoOr<T>& r) {
+  if (!r.ok() && r.error() == Errno{EINTR}) {
+    return SyscallResult::Restart(kernel::RestartKind::kRestartSys);
+  }
+  return SyscallResult::From(r);
 }
 
 SyscallResult Read(Task& t, Fd fd, UserAddr buf, size_t n) {
   ASSIGN_OR_RETURN_ERRNO(vfs::FileRef f, GetFile(t, fd.value));
-  return SyscallResult::From(ReadOne(t, *f, buf.value(), n, std::nullopt));
+  return IoResult(ReadOne(t, *f, buf.value(), n, std::nullopt));
 }
 
 SyscallResult Write(Task& t, Fd fd, UserAddr buf, size_t n) {
   ASSIGN_OR_RETURN_ERRNO(vfs::FileRef f, GetFile(t, fd.value));
-  return SyscallResult::From(WriteOne(t, *f, buf.value(), n, std::nullopt));
+  return IoResult(WriteOne(t, *f, buf.value(), n, std::nullopt));
 }
 
 SyscallResult Pread64(Task& t, Fd fd, UserAddr buf, size_t n, int64_t off) {
   ASSIGN_OR_RETURN_ERRNO(vfs::FileRef f, GetFile(t, fd.value));
-  return SyscallResult::From(ReadOne(t, *f, buf.value(), n, off));
+  return IoResult(ReadOne(t, *f, buf.value(), n, off));
 }
 
 SyscallResult Pwrite64(Task& t, Fd fd, UserAddr buf, size_t n, int64_t off) {
   ASSIGN_OR_RETURN_ERRNO(vfs::FileRef f, GetFile(t, fd.value));
-  return SyscallResult::From(WriteOne(t, *f, buf.value(), n, off));
+  return IoResult(WriteOne(t, *f, buf.value(), n, off));
 }
 
 // The vector forms: segments in order, stopping at the first short transfer;
@@ -88,16 +156,16 @@ ErrnoOr<int64_t> DoVec(Task& t, int fd, UserAddr iov_addr, int iovcnt,
 }
 
 SyscallResult Readv(Task& t, Fd fd, UserAddr iov, int cnt) {
-  return SyscallResult::From(DoVec(t, fd.value, iov, cnt, false, std::nullopt));
+  return IoResult(DoVec(t, fd.value, iov, cnt, false, std::nullopt));
 }
 SyscallResult Writev(Task& t, Fd fd, UserAddr iov, int cnt) {
-  return SyscallResult::From(DoVec(t, fd.value, iov, cnt, true, std::nullopt));
+  return IoResult(DoVec(t, fd.value, iov, cnt, true, std::nullopt));
 }
 SyscallResult Preadv(Task& t, Fd fd, UserAddr iov, int cnt, int64_t off) {
-  return SyscallResult::From(DoVec(t, fd.value, iov, cnt, false, off));
+  return IoResult(DoVec(t, fd.value, iov, cnt, false, off));
 }
 SyscallResult Pwritev(Task& t, Fd fd, UserAddr iov, int cnt, int64_t off) {
-  return SyscallResult::From(DoVec(t, fd.value, iov, cnt, true, off));
+  return IoResult(DoVec(t, fd.value, iov, cnt, true, off));
 }
 // preadv2/pwritev2: offset -1 means the current position; RWF_* flags other
 // than the hints are refused.
@@ -108,7 +176,7 @@ SyscallResult Preadv2(Task& t, Fd fd, UserAddr iov, int cnt, int64_t off,
   }
   std::optional<int64_t> o;
   if (off != -1) o = off;
-  return SyscallResult::From(DoVec(t, fd.value, iov, cnt, false, o));
+  return IoResult(DoVec(t, fd.value, iov, cnt, false, o));
 }
 SyscallResult Pwritev2(Task& t, Fd fd, UserAddr iov, int cnt, int64_t off,
                        uint64_t /*off_hi*/, int flags) {
@@ -117,7 +185,7 @@ SyscallResult Pwritev2(Task& t, Fd fd, UserAddr iov, int cnt, int64_t off,
   }
   std::optional<int64_t> o;
   if (off != -1) o = off;
-  return SyscallResult::From(DoVec(t, fd.value, iov, cnt, true, o));
+  return IoResult(DoVec(t, fd.value, iov, cnt, true, o));
 }
 
 SyscallResult Lseek(Task& t, Fd fd, int64_t off, int whence) {

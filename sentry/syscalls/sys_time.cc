@@ -155,8 +155,12 @@ std::shared_ptr<PosixTimer>& RealTimerLocked(Task& t) {
   return timer;
 }
 
-// Getitimer implements getitimer(2). Partial: ITIMER_VIRTUAL/PROF never
-// run (no precise CPU accounting) and read as disarmed.
+kernel::CpuItimer& CpuItimerLocked(Task& t, int which) {
+  return which == ITIMER_VIRTUAL ? t.tg().itimer_virtual : t.tg().itimer_prof;
+}
+
+// Getitimer implements getitimer(2). ITIMER_VIRTUAL/PROF count CPU time as
+// the run loop measures it (timers.h).
 SyscallResult Getitimer(Task& t, int which, UserPtr<KItimerval> out) {
   KItimerval v{};
   switch (which) {
@@ -168,8 +172,13 @@ SyscallResult Getitimer(Task& t, int which, UserPtr<KItimerval> out) {
       break;
     }
     case ITIMER_VIRTUAL:
-    case ITIMER_PROF:
+    case ITIMER_PROF: {
+      absl::MutexLock l(t.kernel().mu());
+      const kernel::CpuItimer& c = CpuItimerLocked(t, which);
+      v.value = DurationToTimeval(absl::Nanoseconds(c.left_ns));
+      v.interval = DurationToTimeval(absl::Nanoseconds(c.interval_ns));
       break;
+    }
     default:
       return SyscallResult::Error(Errno{EINVAL});
   }
@@ -203,8 +212,20 @@ SyscallResult Setitimer(Task& t, int which, UserPtr<KItimerval> in,
       break;
     }
     case ITIMER_VIRTUAL:
-    case ITIMER_PROF:
+    case ITIMER_PROF: {
+      absl::MutexLock l(t.kernel().mu());
+      kernel::CpuItimer& c = CpuItimerLocked(t, which);
+      ov.value = DurationToTimeval(absl::Nanoseconds(c.left_ns));
+      ov.interval = DurationToTimeval(absl::Nanoseconds(c.interval_ns));
+      // Like Linux, a value below one tick still arms the timer.
+      c.left_ns = absl::ToInt64Nanoseconds(absl::DurationFromTimeval(nv.value));
+      c.interval_ns = c.left_ns == 0
+                          ? 0
+                          : absl::ToInt64Nanoseconds(
+                                absl::DurationFromTimeval(nv.interval));
+      kernel::UpdateCpuItimersArmedLocked(t.tg());
       break;
+    }
     default:
       return SyscallResult::Error(Errno{EINVAL});
   }
@@ -454,9 +475,9 @@ void RegisterTimeSyscalls(SyscallTable& tab) {
           "no CPU-time clocks");
   tab.Set(__NR_restart_syscall, Adapt<&RestartSyscall>, Support::kFull);
   tab.Set(__NR_getitimer, Adapt<&Getitimer>, Support::kPartial,
-          "ITIMER_VIRTUAL/PROF never fire");
+          "CPU itimers count sentry-measured time");
   tab.Set(__NR_setitimer, Adapt<&Setitimer>, Support::kPartial,
-          "ITIMER_VIRTUAL/PROF never fire");
+          "CPU itimers count sentry-measured time");
   tab.Set(__NR_alarm, Adapt<&Alarm>, Support::kFull);
   tab.Set(__NR_timer_create, Adapt<&TimerCreate>, Support::kPartial,
           "CPU-time clocks never fire");

@@ -210,6 +210,7 @@ ErrnoStatus FileDescription::IterateDir(const DirEmitter& emit) {
   if (!inode_->IsDir()) return Errno{ENOTDIR};
   absl::MutexLock l(&pos_mu_);
   if (offset_ == 0) {
+    dir_end_ = inode_->DirEndCookie();
     ASSIGN_OR_RETURN_ERRNO(Stat st, inode_->GetStat());
     if (!emit(DirEntry{".", st.ino, DT_DIR, 1})) return OkErrno();
     offset_ = 1;
@@ -226,6 +227,7 @@ ErrnoStatus FileDescription::IterateDir(const DirEmitter& emit) {
   int64_t pos = offset_;
   ErrnoStatus st =
       inode_->IterateDir(static_cast<uint64_t>(pos), [&](const DirEntry& e) {
+        if (e.next_cookie > dir_end_) return false;
         if (!emit(e)) return false;
         pos = static_cast<int64_t>(e.next_cookie);
         return true;

@@ -81,6 +81,8 @@ class FileDescription {
   const std::unique_ptr<FileImpl> impl_;
   absl::Mutex pos_mu_;
   int64_t offset_ ABSL_GUARDED_BY(pos_mu_) = 0;
+  // Directories: where the walk begun at offset 0 ends (DirEndCookie).
+  uint64_t dir_end_ ABSL_GUARDED_BY(pos_mu_) = UINT64_MAX;
 };
 
 using FileRef = std::shared_ptr<FileDescription>;

@@ -98,6 +98,11 @@ class Inode : public std::enable_shared_from_this<Inode> {
   // Emits entries (never "." or "..") starting at `cookie` (>=
   // kFirstDirCookie) until the emitter returns false or the end.
   virtual ErrnoStatus IterateDir(uint64_t cookie, const DirEmitter& emit);
+  // The cookie past every entry that exists now (UINT64_MAX: unknown). A
+  // directory read that starts from the beginning stops there, so entries
+  // created while a program walks the directory cannot make the walk
+  // endless (Linux's offset directories do the same since 6.11).
+  virtual uint64_t DirEndCookie() { return UINT64_MAX; }
   // False for directories whose contents change on their own (procfs): the
   // dentry cache then revalidates every lookup.
   virtual bool CacheChildren() const { return true; }

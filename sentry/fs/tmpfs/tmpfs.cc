@@ -69,16 +69,61 @@ bool ParseSize(absl::string_view s, uint64_t* out) {
   return true;
 }
 
+// Application buffers are copied through a bounce buffer outside the
+// file's data lock: copying to or from application memory takes the memory
+// manager's lock, which a page fault on a mapping of this file holds while
+// reading the file (lock order: memory manager -> file data).
+constexpr size_t kBounce = 1 << 20;
+
 class RegularFileImpl final : public vfs::FileImpl {
  public:
   explicit RegularFileImpl(std::shared_ptr<RegularFile> f) : f_(std::move(f)) {}
   ErrnoOr<size_t> Read(vfs::IoDst& dst, int64_t offset,
                        const vfs::IoOptions&) override {
-    return f_->ReadAt(dst, offset);
+    std::vector<std::byte> buf(std::min(dst.size(), kBounce));
+    size_t done = 0;
+    while (done < dst.size()) {
+      size_t chunk = std::min(buf.size(), dst.size() - done);
+      vfs::SpanDst bounce(buf.data(), chunk);
+      ASSIGN_OR_RETURN_ERRNO(
+          size_t n, f_->ReadAt(bounce, offset + static_cast<int64_t>(done)));
+      if (n == 0) break;
+      auto c = dst.CopyOut(done, std::span<const std::byte>(buf.data(), n));
+      if (!c.ok()) {
+        if (done == 0) return c.error();
+        break;
+      }
+      done += *c;
+      if (*c < chunk) break;
+    }
+    return done;
   }
+  // Writes up to kBounce bytes in one locked step (so O_APPEND writes of
+  // that size stay atomic); larger ones go in kBounce pieces.
   ErrnoOr<size_t> Write(vfs::IoSrc& src, int64_t offset,
                         const vfs::IoOptions& opts, int64_t* end) override {
-    return f_->WriteAt(src, offset, opts.append, end);
+    std::vector<std::byte> buf(std::min(src.size(), kBounce));
+    size_t done = 0;
+    *end = offset;
+    do {
+      size_t chunk = std::min(buf.size(), src.size() - done);
+      ErrnoOr<size_t> got =
+          chunk ? src.CopyIn(done, std::span<std::byte>(buf.data(), chunk))
+                : ErrnoOr<size_t>(size_t{0});
+      if (!got.ok()) {
+        if (done == 0) return got.error();
+        break;
+      }
+      vfs::SpanSrc bounce(buf.data(), *got);
+      auto n = f_->WriteAt(bounce, opts.append ? 0 : *end, opts.append, end);
+      if (!n.ok()) {
+        if (done == 0) return n.error();
+        break;
+      }
+      done += *n;
+      if (*n < chunk) break;
+    } while (done < src.size());
+    return done;
   }
 
  private:
@@ -222,6 +267,7 @@ ErrnoOr<std::shared_ptr<vfs::Inode>> Directory::Lookup(absl::string_view name) {
 
 ErrnoOr<std::shared_ptr<vfs::Inode>> Directory::Create(
     absl::string_view name, const vfs::CreateRequest& req) {
+  if (dead_.load()) return Errno{ENOENT};
   std::shared_ptr<vfs::Inode> inode;
   const uint32_t type = req.mode & S_IFMT;
   if (type == S_IFDIR) {
@@ -273,6 +319,7 @@ ErrnoStatus Directory::Unlink(absl::string_view name, bool is_dir) {
     auto* d = dynamic_cast<Directory*>(child.get());
     if (d == nullptr) return Errno{ENOTDIR};
     if (!d->Empty()) return Errno{ENOTEMPTY};
+    d->dead_.store(true);
   } else if (child->IsDir()) {
     return Errno{EISDIR};
   }
@@ -348,6 +395,7 @@ ErrnoStatus Directory::Rename(absl::string_view old_name, vfs::Inode& new_dir,
 
 ErrnoStatus Directory::IterateDir(uint64_t cookie,
                                   const vfs::DirEmitter& emit) {
+  if (dead_.load()) return Errno{ENOENT};
   // Snapshot a batch under the lock, emit without it (the emitter may copy
   // to application memory).
   for (;;) {

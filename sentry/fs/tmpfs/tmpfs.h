@@ -104,6 +104,10 @@ class Directory final : public vfs::SimpleInode {
                      absl::string_view new_name,
                      uint32_t flags) override ABSL_NO_THREAD_SAFETY_ANALYSIS;
   ErrnoStatus IterateDir(uint64_t cookie, const vfs::DirEmitter& emit) override;
+  uint64_t DirEndCookie() override {
+    absl::MutexLock l(&mu_);
+    return next_cookie_;
+  }
 
   bool Empty();
   size_t size();
@@ -122,6 +126,9 @@ class Directory final : public vfs::SimpleInode {
   std::map<uint64_t, Entry> by_cookie_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, uint64_t> by_name_ ABSL_GUARDED_BY(mu_);
   uint64_t next_cookie_ ABSL_GUARDED_BY(mu_) = vfs::kFirstDirCookie;
+  // Removed by rmdir: listing it or creating in it fails with ENOENT, as
+  // Linux's IS_DEADDIR.
+  std::atomic<bool> dead_{false};
 };
 
 class RegularFile final : public vfs::SimpleInode {
