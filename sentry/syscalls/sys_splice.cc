@@ -21,6 +21,7 @@
 
 #include "sentry/fs/pipe/pipe.h"
 #include "sentry/syscalls/file_context.h"
+#include "sentry/syscalls/file_mappable.h"
 #include "sentry/syscalls/syscall_table.h"
 
 namespace sentry::syscalls {
@@ -60,6 +61,8 @@ ErrnoOr<size_t> ReadSome(Task& t, const vfs::FileRef& in,
                          bool* consumed) {
   vfs::SpanDst dst(buf, n);
   *consumed = false;
+  // Mapped regular files: dirty shared pages reach the file first.
+  if (in->inode() && in->inode()->IsRegular()) BeforeFileIo(*in->inode());
   if (off) return in->PRead(dst, *off, t.vfs_waiter());
   if (in->impl() != nullptr && !in->impl()->Seekable()) {
     *consumed = true;
@@ -73,9 +76,26 @@ ErrnoOr<size_t> WriteAll(Task& t, const vfs::FileRef& out,
                          std::optional<int64_t> off, const std::byte* buf,
                          size_t n) {
   vfs::SpanSrc src(buf, n);
+  // Mapped regular files stay coherent as with write(2) (file_mappable.h).
+  const bool regular = out->inode() && out->inode()->IsRegular();
+  int64_t start = 0;
+  if (regular) {
+    BeforeFileIo(*out->inode());
+    if (off) {
+      start = *off;
+    } else if (out->flags() & O_APPEND) {
+      ASSIGN_OR_RETURN_ERRNO(vfs::Stat st, out->GetStat());
+      start = st.size;
+    } else {
+      ASSIGN_OR_RETURN_ERRNO(start, out->Seek(0, SEEK_CUR));
+    }
+  }
   auto r = off ? out->PWrite(src, *off, t.vfs_waiter())
                : out->Write(src, t.vfs_waiter());
   if (!r.ok() && r.error() == Errno{EPIPE}) SendSigpipe(t);
+  if (regular && r.ok()) {
+    AfterFileWrite(*out->inode(), start, static_cast<int64_t>(*r));
+  }
   return r;
 }
 
