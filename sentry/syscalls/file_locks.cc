@@ -5,6 +5,7 @@
 #include <sys/syscall.h>
 
 #include <algorithm>
+#include <atomic>
 #include <limits>
 #include <mutex>
 #include <vector>
@@ -238,7 +239,12 @@ void OnFileRelease(vfs::FileDescription& f) {
   if (it->second.locks.empty()) Tables().erase(it);
 }
 
+// Set once any lock was asked for: until then close and exit skip the
+// lock table entirely.
+std::atomic<bool> locks_used{false};
+
 void InstallReleaseHook() {
+  locks_used.store(true);
   static std::once_flag once;
   std::call_once(once, [] { vfs::AddFileReleaseHook(&OnFileRelease); });
 }
@@ -336,7 +342,7 @@ SyscallResult RecordLockFcntl(Task& t, const vfs::FileRef& f, int cmd,
 }
 
 void ReleaseProcessLocks(Task& t, vfs::FileDescription& f) {
-  if (!HasFiles(t)) return;
+  if (!locks_used.load() || !HasFiles(t)) return;
   const void* owner = &TaskFdTable(t);
   const vfs::Inode* key = f.inode().get();
   absl::MutexLock l(&mu);
@@ -350,7 +356,9 @@ void ReleaseProcessLocks(Task& t, vfs::FileDescription& f) {
   if (it->second.locks.empty()) Tables().erase(it);
 }
 
-void ReleaseTableLocks(const void* table) { ReleaseOwner(table, true); }
+void ReleaseTableLocks(const void* table) {
+  if (locks_used.load()) ReleaseOwner(table, true);
+}
 
 namespace {
 
