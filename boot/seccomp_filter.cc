@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <linux/futex.h>
+#include <malloc.h>
 #include <linux/seccomp.h>
 #include <sched.h>
 #include <signal.h>
@@ -222,7 +223,8 @@ std::vector<SyscallRule> SentrySyscallTable(const SeccompOptions& options) {
                    PTRACE_SETREGSET,
                    PTRACE_SEIZE,
                    PTRACE_INTERRUPT,
-                   PTRACE_LISTEN}),
+                   PTRACE_LISTEN,
+                   0x420e /* PTRACE_GET_SYSCALL_INFO: int $0x80 or syscall */}),
        0,
        "the ptrace platform drives its stubs (no PEEKSIGINFO); a fresh stub "
        "runs PTRACE_TRACEME under this filter before installing its own"},
@@ -309,6 +311,10 @@ void PrepareForSeccomp() {
   // glibc's get_nprocs) on first contention: do it now, while open works.
   (void)absl::base_internal::NumCPUs();
   (void)absl::base_internal::NominalCPUFrequency();
+  // glibc's malloc reads /proc/sys/vm/overcommit_memory the first time it
+  // shrinks a thread arena's heap (many task threads exiting at once), an
+  // open the filter kills. Trimming only above 1 GiB never shrinks them.
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
 }
 
 absl::Status InstallSentryFilter(const SeccompOptions& options) {

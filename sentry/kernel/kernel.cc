@@ -154,6 +154,7 @@ ErrnoOr<Task*> Kernel::Clone(Task& parent, const CloneArgs& a) {
                          ? ptg.handlers
                          : std::make_shared<SignalHandlers>(*ptg.handlers);
       JoinProcessGroupLocked(ctg, ptg.pgrp);
+      ctg.ctty_detached = ptg.ctty_detached;
     }
     child->mask = parent.mask;
   }
@@ -367,6 +368,8 @@ ErrnoOr<int> Kernel::SetSid(Task& t) {
   pidns_.process_groups[tg.tgid] = pg.get();
   LeaveProcessGroupLocked(tg);
   JoinProcessGroupLocked(tg, pg);
+  // The new session has no controlling terminal (Linux's proc_clear_tty).
+  tg.ctty_detached = false;
   return tg.tgid;
 }
 

@@ -14,26 +14,37 @@ std::pair<int, int> ExitCode(int status) {
 }  // namespace
 
 void Kernel::ThreadExited(Task* t, int status) {
-  absl::MutexLock l(&mu_);
-  std::shared_ptr<Task> keep = tasks_[t];  // outlive a reap below
-  std::shared_ptr<ThreadGroup> tg = t->tg_ref();
-  t->exited_ = true;
-  auto& v = tg->tasks;
-  v.erase(std::remove(v.begin(), v.end(), t), v.end());
-  if (!t->IsLeader()) {
-    // A thread's id is free at once; the leader's stays with the zombie
-    // until the process is reaped (Linux keeps the leader's struct pid).
-    pidns_.tasks.erase(t->tid());
-    pidns_.Unref(t->tid());
-    tasks_.erase(t);
-  }
-  if (tg->tasks.empty()) {
-    if (!tg->exiting) {
-      tg->exiting = true;
-      tg->exit_status = status;
+  std::shared_ptr<ControllingTerminal> hangup;
+  int sid = 0;
+  {
+    absl::MutexLock l(&mu_);
+    std::shared_ptr<Task> keep = tasks_[t];  // outlive a reap below
+    std::shared_ptr<ThreadGroup> tg = t->tg_ref();
+    t->exited_ = true;
+    auto& v = tg->tasks;
+    v.erase(std::remove(v.begin(), v.end(), t), v.end());
+    if (!t->IsLeader()) {
+      // A thread's id is free at once; the leader's stays with the zombie
+      // until the process is reaped (Linux keeps the leader's struct pid).
+      pidns_.tasks.erase(t->tid());
+      pidns_.Unref(t->tid());
+      tasks_.erase(t);
     }
-    GroupBecameZombieLocked(*tg);
+    if (tg->tasks.empty()) {
+      if (!tg->exiting) {
+        tg->exiting = true;
+        tg->exit_status = status;
+      }
+      // A session leader's exit takes the terminal from the session (the
+      // hook, outside the kernel mu, hangs up its foreground group).
+      if (tg->pgrp != nullptr && tg->pgrp->session->sid == tg->tgid) {
+        hangup = std::move(tg->pgrp->session->ctty);
+        sid = tg->tgid;
+      }
+      GroupBecameZombieLocked(*tg);
+    }
   }
+  if (hangup != nullptr) hangup->SessionLeaderExited(sid);
 }
 
 void Kernel::GroupBecameZombieLocked(ThreadGroup& tg) {

@@ -275,4 +275,21 @@ ErrnoOr<std::string> KernelProcessProvider::ReadLink(int tgid,
   return tg->exe;
 }
 
+std::shared_ptr<vfs::FileDescription> KernelProcessProvider::MagicLink(
+    int tgid, absl::string_view path) {
+  if (files_ == nullptr) return nullptr;
+  std::shared_ptr<ForkableResource> files, fs;
+  absl::string_view rest;
+  if (!Resources(tgid, path, &files, &fs, &rest).ok()) return nullptr;
+  if (rest == "cwd" || rest == "root") {
+    return fs != nullptr ? files_->FsFile(*fs, rest == "root") : nullptr;
+  }
+  int fd;
+  if (absl::ConsumePrefix(&rest, "fd/") && files != nullptr &&
+      absl::SimpleAtoi(rest, &fd)) {
+    return files_->FdFile(*files, fd);
+  }
+  return nullptr;
+}
+
 }  // namespace sentry::kernel

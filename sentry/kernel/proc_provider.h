@@ -39,6 +39,12 @@ class TaskFilesView {
   virtual ErrnoOr<std::string> FsLink(ForkableResource& fs, bool root) = 0;
   // /proc/<pid>/mounts as seen from the fs context's root.
   virtual std::string Mounts(ForkableResource& fs) = 0;
+  // The open file of descriptor `fd`, or an O_PATH description of the cwd
+  // or root (magic links).
+  virtual std::shared_ptr<vfs::FileDescription> FdFile(ForkableResource& files,
+                                                       int fd) = 0;
+  virtual std::shared_ptr<vfs::FileDescription> FsFile(ForkableResource& fs,
+                                                       bool root) = 0;
 };
 
 class KernelProcessProvider : public fs::procfs::ProcessProvider {
@@ -53,6 +59,8 @@ class KernelProcessProvider : public fs::procfs::ProcessProvider {
       int tgid, absl::string_view dir) override;
   ErrnoOr<std::string> Read(int tgid, absl::string_view path) override;
   ErrnoOr<std::string> ReadLink(int tgid, absl::string_view path) override;
+  std::shared_ptr<vfs::FileDescription> MagicLink(
+      int tgid, absl::string_view path) override;
 
  private:
   // The files/fs resources of `tgid`'s thread `path` names, taken under

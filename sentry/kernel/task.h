@@ -91,12 +91,28 @@ class ForkableResource {
   virtual std::shared_ptr<ForkableResource> Fork() = 0;
 };
 
+// A session's controlling terminal, opaque to the kernel: the terminal layer
+// (sentry/syscalls/sys_tty.cc over sentry/fs/devpts) implements it, so that
+// the kernel does not depend on devpts. The kernel only stores it, drops it
+// on setsid (a new session has none) and tells it when the session leader
+// exits.
+class ControllingTerminal {
+ public:
+  virtual ~ControllingTerminal() = default;
+  // The session leader `sid` exited (Linux's disassociate_ctty(1) for a
+  // pty: SIGHUP to the foreground process group, the terminal leaves the
+  // session). Called without the kernel mu, after the session dropped it.
+  virtual void SessionLeaderExited(int sid) = 0;
+};
+
 class Session {
  public:
   int sid;
   int group_count = 0;  // process groups in the session (kernel mu)
-  // Whether a controlling terminal is attached (ttys: not yet).
-  bool has_ctty = false;
+  // The controlling terminal of the session's processes (kernel mu), null
+  // if none. A process that gave it up alone (TIOCNOTTY by a non-leader)
+  // has ThreadGroup::ctty_detached set.
+  std::shared_ptr<ControllingTerminal> ctty;
 };
 
 class ProcessGroup {
@@ -150,6 +166,9 @@ class ThreadGroup {
 
   std::array<rlimit, RLIM_NLIMITS> rlimits{};
   int pdeath_parent_tgid = 0;
+  // This process gave up its session's controlling terminal (TIOCNOTTY by a
+  // non-leader); inherited by fork, cleared by setsid (kernel mu).
+  bool ctty_detached = false;
 
   // Accounting (nanoseconds).
   int64_t utime_ns = 0, stime_ns = 0;

@@ -33,6 +33,7 @@
 #include "sentry/platform/platform.h"
 #include "sentry/sandbox/files.h"
 #include "sentry/syscalls/proc_files.h"
+#include "sentry/syscalls/sys_tty.h"
 #include "sentry/syscalls/syscall_table.h"
 
 namespace sentry::sandbox {
@@ -255,7 +256,7 @@ absl::Status Kernel::Init(boot::KernelArgs& args) {
 absl::Status Kernel::BuildFilesystem(std::vector<base::UniqueFd> io_fds) {
   vfs::VirtualFilesystem& v = *vfs_;
   fs::tmpfs::RegisterTmpfs(v);
-  fs::devfs::RegisterDevfs(v);
+  fs::devfs::RegisterDevfs(v, syscalls::NewTtyKernel(kernel_.get()));
   fs::procfs::ProcfsOptions po;
   po.num_cpus = kernel_->NumCpus();
   po.kernel_release = kernel_->config().release;

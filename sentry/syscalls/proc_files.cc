@@ -86,6 +86,21 @@ class FilesView final : public kernel::TaskFilesView {
     return SandboxVfs()->PathOf(ctx, vd);
   }
 
+  std::shared_ptr<vfs::FileDescription> FdFile(kernel::ForkableResource& files,
+                                               int fd) override {
+    auto f = TableOf(files).Get(fd);
+    return f.ok() ? *f : nullptr;
+  }
+
+  std::shared_ptr<vfs::FileDescription> FsFile(kernel::ForkableResource& fs,
+                                               bool root) override {
+    vfs::Context ctx = ContextOf(&fs);
+    const vfs::VirtualDentry& vd = root ? ctx.root : ctx.cwd;
+    if (!vd.ok()) return nullptr;
+    return std::make_shared<vfs::FileDescription>(SandboxVfs(), vd, nullptr,
+                                                  O_PATH, nullptr);
+  }
+
   std::string Mounts(kernel::ForkableResource& fs) override {
     return fs::procfs::FormatMounts(SandboxVfs()->Mounts(ContextOf(&fs)));
   }

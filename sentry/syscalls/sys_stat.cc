@@ -50,8 +50,16 @@ ErrnoOr<vfs::Stat> StatAt(Task& t, int dirfd, UserAddr path_addr, int flags) {
   vfs::Context ctx = TaskContext(t);
   ASSIGN_OR_RETURN_ERRNO(vfs::VirtualDentry start,
                          StartOf(t, ctx, dirfd, path));
-  return SandboxVfs()->GetStat(ctx, vfs::PathAt{start, path},
-                               !(flags & AT_SYMLINK_NOFOLLOW));
+  const bool follow = !(flags & AT_SYMLINK_NOFOLLOW);
+  auto st = SandboxVfs()->GetStat(ctx, vfs::PathAt{start, path}, follow);
+  if (!st.ok() && st.error() == Errno{ENOENT} && follow) {
+    // /proc/self/fd/N of a pipe or socket: the file itself.
+    if (vfs::FileRef f = SandboxVfs()->AnonymousMagicLink(
+            ctx, vfs::PathAt{start, path})) {
+      return f->GetStat();
+    }
+  }
+  return st;
 }
 
 SyscallResult Stat(Task& t, UserAddr path, UserAddr out) {

@@ -30,6 +30,7 @@ SyscallTable::SyscallTable() : entries_(SENTRY_SYSCALL_MAX_NR + 1) {
   RegisterSpliceSyscalls(*this);
   RegisterMemfdSyscalls(*this);
   RegisterInotifySyscalls(*this);
+  RegisterSocketSyscalls(*this);
 }
 
 const SyscallTable& SyscallTable::Get() {

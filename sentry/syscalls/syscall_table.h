@@ -63,6 +63,7 @@ void RegisterLockSyscalls(SyscallTable& t);
 void RegisterSpliceSyscalls(SyscallTable& t);
 void RegisterMemfdSyscalls(SyscallTable& t);
 void RegisterInotifySyscalls(SyscallTable& t);
+void RegisterSocketSyscalls(SyscallTable& t);
 
 // Serves the syscall stop of `t`: decodes, dispatches, logs ENOSYS once per
 // kernel and, when strace is on, one line per call.

@@ -34,6 +34,7 @@ namespace sentry::vfs {
 
 class Waiter;
 class EventQueue;
+class FileDescription;
 class FileImpl;
 class VirtualFilesystem;
 
@@ -109,6 +110,11 @@ class Inode : public std::enable_shared_from_this<Inode> {
 
   // Symlinks. Default EINVAL.
   virtual ErrnoOr<std::string> ReadLink();
+  // Magic links (/proc/<pid>/fd/N, cwd, root): the open file the link
+  // stands for. Following one goes to that file itself rather than to the
+  // path ReadLink shows, which may not resolve ("pipe:[3]", a deleted or
+  // unreachable file). nullptr: an ordinary symlink.
+  virtual std::shared_ptr<FileDescription> MagicLinkTarget() { return nullptr; }
 
   // Opens this inode for I/O. Character/block devices are opened by the VFS
   // through its device registry, not here. Default: EINVAL for directories

@@ -389,7 +389,13 @@ ErrnoOr<VirtualDentry> VirtualFilesystem::WalkFrom(
     ASSIGN_OR_RETURN_ERRNO(VirtualDentry next, StepLocked(ctx, cur, comps[i]));
     if (next.inode()->IsSymlink() &&
         (!is_last || follow_last || *trailing_slash)) {
-      ASSIGN_OR_RETURN_ERRNO(next, FollowLinkLocked(ctx, cur, next, links));
+      std::shared_ptr<FileDescription> magic = next.inode()->MagicLinkTarget();
+      if (magic != nullptr && magic->location().ok()) {
+        if (++*links > kMaxSymlinks) return Errno{ELOOP};
+        next = magic->location();
+      } else {
+        ASSIGN_OR_RETURN_ERRNO(next, FollowLinkLocked(ctx, cur, next, links));
+      }
     }
     cur = std::move(next);
   }
@@ -953,7 +959,20 @@ ErrnoOr<std::shared_ptr<FileDescription>> VirtualFilesystem::Open(
   if (!(flags & O_CREAT)) {
     absl::ReaderMutexLock l(&ns_mu_);
     int links = 0;
-    ASSIGN_OR_RETURN_ERRNO(vd, WalkLocked(ctx, at, !nofollow, &links));
+    auto walked = WalkLocked(ctx, at, !nofollow, &links);
+    if (!walked.ok() && walked.error() == Errno{ENOENT} && !nofollow) {
+      // A magic link to a file without a path (a pipe or socket of
+      // /proc/self/fd, as bash's <(...) hands out): open that file.
+      auto link = WalkLocked(ctx, at, false, &links);
+      if (link.ok() && link->inode()->IsSymlink()) {
+        std::shared_ptr<FileDescription> magic =
+            link->inode()->MagicLinkTarget();
+        if (magic != nullptr && !magic->location().ok()) {
+          return ReopenAnonymous(magic, flags);
+        }
+      }
+    }
+    ASSIGN_OR_RETURN_ERRNO(vd, std::move(walked));
   } else {
     absl::MutexLock l(&ns_mu_);
     int links = 0;
@@ -1000,6 +1019,32 @@ ErrnoOr<std::shared_ptr<FileDescription>> VirtualFilesystem::Open(
   }
   if (vd.inode()->IsSymlink() && !(flags & O_PATH)) return Errno{ELOOP};
   return OpenResolved(ctx, vd, flags, created);
+}
+
+std::shared_ptr<FileDescription> VirtualFilesystem::AnonymousMagicLink(
+    const Context& ctx, const PathAt& at) {
+  auto link = Resolve(ctx, at, false);
+  if (!link.ok() || !link->inode()->IsSymlink()) return nullptr;
+  std::shared_ptr<FileDescription> magic = link->inode()->MagicLinkTarget();
+  if (magic == nullptr || magic->location().ok()) return nullptr;
+  return magic;
+}
+
+ErrnoOr<std::shared_ptr<FileDescription>> VirtualFilesystem::ReopenAnonymous(
+    const std::shared_ptr<FileDescription>& file, int flags) {
+  // Linux opens the pipe or socket inode afresh; we share the description
+  // (its offset and status flags), which is what a program that reopens
+  // /dev/stdin or /dev/fd/N observes for pipes and sockets anyway. The
+  // access mode must be one the description allows.
+  const int acc = flags & O_ACCMODE;
+  if (flags & O_PATH) return file;
+  if ((acc == O_RDONLY || acc == O_RDWR) && !file->readable()) {
+    return Errno{EACCES};
+  }
+  if ((acc == O_WRONLY || acc == O_RDWR) && !file->writable()) {
+    return Errno{EACCES};
+  }
+  return file;
 }
 
 ErrnoOr<std::shared_ptr<FileDescription>> VirtualFilesystem::OpenAt(

@@ -150,6 +150,14 @@ class VirtualFilesystem {
                                                  uint32_t mode);
   // Opens a location directly (O_PATH reopen via /proc/self/fd, AT_EMPTY_PATH
   // users, the kernel's exec). Permission-checked like open.
+  // If `at` (not following its last component) is a magic link to a file
+  // without a path (a pipe or socket in /proc/<pid>/fd), that file; else
+  // nullptr. stat(2) and friends report such a file itself.
+  std::shared_ptr<FileDescription> AnonymousMagicLink(const Context& ctx,
+                                                      const PathAt& at);
+  // open(2) through a magic link to a file without a path.
+  ErrnoOr<std::shared_ptr<FileDescription>> ReopenAnonymous(
+      const std::shared_ptr<FileDescription>& file, int flags);
   ErrnoOr<std::shared_ptr<FileDescription>> OpenAt(const Context& ctx,
                                                    const VirtualDentry& vd,
                                                    int flags);

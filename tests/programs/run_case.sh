@@ -60,28 +60,13 @@ sandbox() {
   esac
   LAST_ID=$id
   printf '%s' "${STDIN:-}" >"$WORK/in$RUNS"
-  local attempt
-  for attempt in 1 2; do
-    STATUS=0
-    # shellcheck disable=SC2086 # RUNSC_FLAGS is a list of flags.
-    timeout --kill-after=10 "${CASE_TIMEOUT:-120}" \
-      "$RUNSC" ${RUNSC_FLAGS:-} --root "$WORK/state" "${trace[@]}" \
-      run --bundle "$bundle" "$id" \
-      <"$WORK/in$RUNS" >"$WORK/out$RUNS" 2>"$WORK/err$RUNS" || STATUS=$?
-    "$RUNSC" --root "$WORK/state" delete --force "$id" >/dev/null 2>&1 || true
-    # Known bug (tests/programs/README.md): the sandbox process is sometimes
-    # killed by its own seccomp filter (glibc malloc's host openat of
-    # /proc/sys/vm/overcommit_memory when a thread arena shrinks).
-    # That run says nothing about the case, so it is retried once, loudly;
-    # a second death fails the case. NO_RETRY=1 turns this off.
-    if [ "$attempt" = 1 ] && [ "${NO_RETRY:-0}" != 1 ] &&
-      grep -q 'sandbox is not running' "$WORK/err$RUNS"; then
-      echo "run_case: WARNING: the sandbox died during run $RUNS (known sentry seccomp death); retrying once" >&2
-      [ -n "$LAST_LOG" ] && mv "$LAST_LOG" "$LAST_LOG.died"
-      continue
-    fi
-    break
-  done
+  STATUS=0
+  # shellcheck disable=SC2086 # RUNSC_FLAGS is a list of flags.
+  timeout --kill-after=10 "${CASE_TIMEOUT:-120}" \
+    "$RUNSC" ${RUNSC_FLAGS:-} --root "$WORK/state" "${trace[@]}" \
+    run --bundle "$bundle" "$id" \
+    <"$WORK/in$RUNS" >"$WORK/out$RUNS" 2>"$WORK/err$RUNS" || STATUS=$?
+  "$RUNSC" --root "$WORK/state" delete --force "$id" >/dev/null 2>&1 || true
   LAST_ID=""
   OUT=$(cat "$WORK/out$RUNS")
   ERR=$(cat "$WORK/err$RUNS")

@@ -3,11 +3,13 @@
 // shutdown, ECONNREFUSED, address reuse.
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -245,6 +247,137 @@ TEST_F(InetTest, Ipv6LoopbackIfAvailable) {
   ASSERT_THAT(write(cli.get(), "6", 1), SyscallSucceeds());
   char c;
   EXPECT_THAT(read(conn.get(), &c, 1), SyscallSucceedsWithValue(1));
+}
+
+TEST_F(InetTest, SocketKindErrors) {
+  EXPECT_THAT(socket(AF_INET, SOCK_STREAM, IPPROTO_UDP),
+              SyscallFailsWithErrno(EPROTONOSUPPORT));
+  EXPECT_THAT(socket(AF_INET, SOCK_DGRAM, IPPROTO_TCP),
+              SyscallFailsWithErrno(EPROTONOSUPPORT));
+  EXPECT_THAT(socket(AF_MAX + 1, SOCK_STREAM, 0),
+              SyscallFailsWithErrno(EAFNOSUPPORT));
+  Fd s(socket(AF_INET, SOCK_DGRAM, 0));
+  int v = -1;
+  socklen_t len = sizeof(v);
+  ASSERT_THAT(getsockopt(s.get(), SOL_SOCKET, SO_PROTOCOL, &v, &len),
+              SyscallSucceeds());
+  EXPECT_EQ(v, IPPROTO_UDP);
+}
+
+TEST_F(InetTest, TcpReuseAddrBindsShareAPortUntilListen) {
+  int one = 1;
+  Fd a(socket(AF_INET, SOCK_STREAM, 0)), b(socket(AF_INET, SOCK_STREAM, 0));
+  ASSERT_THAT(setsockopt(a.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)),
+              SyscallSucceeds());
+  ASSERT_THAT(setsockopt(b.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)),
+              SyscallSucceeds());
+  uint16_t port = BindEphemeral(a.get());
+  ASSERT_NE(port, 0);
+  sockaddr_in addr = Loopback(port);
+  EXPECT_THAT(bind(b.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(addr)),
+              SyscallSucceeds());
+}
+
+TEST_F(InetTest, TcpAnyAddressPeekAndFionread) {
+  Fd srv(socket(AF_INET, SOCK_STREAM, 0));
+  sockaddr_in any = {};
+  any.sin_family = AF_INET;
+  ASSERT_THAT(bind(srv.get(), reinterpret_cast<sockaddr*>(&any), sizeof(any)),
+              SyscallSucceeds());
+  socklen_t alen = sizeof(any);
+  ASSERT_THAT(getsockname(srv.get(), reinterpret_cast<sockaddr*>(&any), &alen),
+              SyscallSucceeds());
+  ASSERT_THAT(listen(srv.get(), 1), SyscallSucceeds());
+  Fd cli(socket(AF_INET, SOCK_STREAM, 0));
+  sockaddr_in to = Loopback(ntohs(any.sin_port));
+  ASSERT_THAT(connect(cli.get(), reinterpret_cast<sockaddr*>(&to), sizeof(to)),
+              SyscallSucceeds());
+  Fd conn(accept(srv.get(), nullptr, nullptr));
+  ASSERT_TRUE(conn.valid());
+  // The accepted socket's name is the address the client used.
+  sockaddr_in local = {};
+  socklen_t llen = sizeof(local);
+  ASSERT_THAT(
+      getsockname(conn.get(), reinterpret_cast<sockaddr*>(&local), &llen),
+      SyscallSucceeds());
+  EXPECT_EQ(local.sin_addr.s_addr, htonl(INADDR_LOOPBACK));
+  EXPECT_EQ(local.sin_port, any.sin_port);
+  ASSERT_THAT(write(cli.get(), "peekaboo", 8), SyscallSucceeds());
+  char buf[8];
+  // MSG_WAITALL: whatever the segmentation, all 8 bytes.
+  EXPECT_THAT(recv(conn.get(), buf, 4, MSG_PEEK | MSG_WAITALL),
+              SyscallSucceedsWithValue(4));
+  EXPECT_EQ(std::string(buf, 4), "peek");
+  int n = 0;
+  ASSERT_THAT(ioctl(conn.get(), FIONREAD, &n), SyscallSucceeds());
+  EXPECT_EQ(n, 8);
+  EXPECT_THAT(recv(conn.get(), buf, 8, MSG_WAITALL),
+              SyscallSucceedsWithValue(8));
+  int v = 0;
+  socklen_t len = sizeof(v);
+  ASSERT_THAT(getsockopt(srv.get(), SOL_SOCKET, SO_ACCEPTCONN, &v, &len),
+              SyscallSucceeds());
+  EXPECT_EQ(v, 1);
+}
+
+TEST_F(InetTest, UnconnectedTcpSendIsEpipe) {
+  EXPECT_CHILD_SUCCEEDS([] {
+    signal(SIGPIPE, SIG_IGN);
+    Fd s(socket(AF_INET, SOCK_STREAM, 0));
+    EXPECT_THAT(send(s.get(), "x", 1, 0), SyscallFailsWithErrno(EPIPE));
+    char c;
+    EXPECT_THAT(recv(s.get(), &c, 1, 0), SyscallFailsWithErrno(ENOTCONN));
+    EXPECT_THAT(shutdown(s.get(), SHUT_RDWR), SyscallFailsWithErrno(ENOTCONN));
+  });
+}
+
+TEST_F(InetTest, UdpDualStackSeesV4MappedSender) {
+  Fd v6(socket(AF_INET6, SOCK_DGRAM, 0));
+  if (!v6.valid()) GTEST_SKIP() << "no AF_INET6";
+  sockaddr_in6 any6 = {};
+  any6.sin6_family = AF_INET6;
+  any6.sin6_addr = in6addr_any;
+  if (bind(v6.get(), reinterpret_cast<sockaddr*>(&any6), sizeof(any6)) != 0) {
+    GTEST_SKIP() << "cannot bind [::]: " << strerror(errno);
+  }
+  socklen_t len = sizeof(any6);
+  ASSERT_THAT(getsockname(v6.get(), reinterpret_cast<sockaddr*>(&any6), &len),
+              SyscallSucceeds());
+  Fd v4(socket(AF_INET, SOCK_DGRAM, 0));
+  uint16_t p4 = BindEphemeral(v4.get());
+  ASSERT_NE(p4, 0);
+  sockaddr_in to = Loopback(ntohs(any6.sin6_port));
+  ASSERT_THAT(sendto(v4.get(), "46", 2, 0, reinterpret_cast<sockaddr*>(&to),
+                     sizeof(to)),
+              SyscallSucceeds());
+  char buf[4];
+  sockaddr_in6 from = {};
+  socklen_t flen = sizeof(from);
+  ASSERT_THAT(recvfrom(v6.get(), buf, sizeof(buf), 0,
+                       reinterpret_cast<sockaddr*>(&from), &flen),
+              SyscallSucceedsWithValue(2));
+  EXPECT_EQ(flen, sizeof(sockaddr_in6));
+  EXPECT_EQ(from.sin6_family, AF_INET6);
+  EXPECT_TRUE(IN6_IS_ADDR_V4MAPPED(&from.sin6_addr));
+  EXPECT_EQ(ntohs(from.sin6_port), p4);
+}
+
+TEST_F(InetTest, LoopbackInterfaceIoctls) {
+  Fd s(socket(AF_INET, SOCK_DGRAM, 0));
+  ifreq r = {};
+  strcpy(r.ifr_name, "lo");
+  ASSERT_THAT(ioctl(s.get(), SIOCGIFFLAGS, &r), SyscallSucceeds());
+  EXPECT_TRUE(r.ifr_flags & IFF_UP);
+  EXPECT_TRUE(r.ifr_flags & IFF_LOOPBACK);
+  ASSERT_THAT(ioctl(s.get(), SIOCGIFINDEX, &r), SyscallSucceeds());
+  const int index = r.ifr_ifindex;
+  EXPECT_GT(index, 0);
+  memset(r.ifr_name, 0, sizeof(r.ifr_name));
+  r.ifr_ifindex = index;
+  ASSERT_THAT(ioctl(s.get(), SIOCGIFNAME, &r), SyscallSucceeds());
+  EXPECT_STREQ(r.ifr_name, "lo");
+  strcpy(r.ifr_name, "nosuchif0");
+  EXPECT_THAT(ioctl(s.get(), SIOCGIFINDEX, &r), SyscallFailsWithErrno(ENODEV));
 }
 
 }  // namespace

@@ -33,6 +33,7 @@ FAMILIES = [
     "sendfile_splice",
     "inet",
     "misc",
+    "tty",
 ]
 
 # The tests run as real root on the host kernel (CMake's native run): they

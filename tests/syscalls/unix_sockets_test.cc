@@ -6,12 +6,14 @@
 #include <signal.h>
 #include <stddef.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include <string>
+#include <thread>
 
 #include "tests/syscalls/util/test_util.h"
 
@@ -406,6 +408,229 @@ TEST_F(UnixSocketTest, Errors) {
       SyscallFailsWithErrno(EINVAL));
   Fd f(open(dir_.c_str(), O_RDONLY));
   EXPECT_THAT(listen(f.get(), 1), SyscallFailsWithErrno(ENOTSOCK));
+}
+
+TEST_F(UnixSocketTest, PeekWaitallAndFionread) {
+  Pair p = SocketPair(SOCK_STREAM);
+  ASSERT_THAT(write(p.a.get(), "abcd", 4), SyscallSucceedsWithValue(4));
+  int n = -1;
+  ASSERT_THAT(ioctl(p.b.get(), FIONREAD, &n), SyscallSucceeds());
+  EXPECT_EQ(n, 4);
+  // Linux counts buffer overhead in TIOCOUTQ: at least the bytes queued.
+  ASSERT_THAT(ioctl(p.a.get(), TIOCOUTQ, &n), SyscallSucceeds());
+  EXPECT_GE(n, 4);
+  char buf[8];
+  EXPECT_THAT(recv(p.b.get(), buf, 2, MSG_PEEK), SyscallSucceedsWithValue(2));
+  EXPECT_EQ(std::string(buf, 2), "ab");
+  // MSG_WAITALL waits for the second write (whenever it comes).
+  std::thread writer([&] { write(p.a.get(), "efgh", 4); });
+  EXPECT_THAT(recv(p.b.get(), buf, 8, MSG_WAITALL),
+              SyscallSucceedsWithValue(8));
+  writer.join();
+  EXPECT_EQ(std::string(buf, 8), "abcdefgh");
+  EXPECT_THAT(recv(p.b.get(), buf, 8, MSG_DONTWAIT),
+              SyscallFailsWithErrno(EAGAIN));
+}
+
+TEST_F(UnixSocketTest, Autobind) {
+  Fd s(socket(AF_UNIX, SOCK_DGRAM, 0));
+  sockaddr_un addr = {};
+  addr.sun_family = AF_UNIX;
+  ASSERT_THAT(
+      bind(s.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(sa_family_t)),
+      SyscallSucceeds());
+  sockaddr_un name = {};
+  socklen_t len = sizeof(name);
+  ASSERT_THAT(getsockname(s.get(), reinterpret_cast<sockaddr*>(&name), &len),
+              SyscallSucceeds());
+  // "\0" and five hex digits.
+  EXPECT_EQ(len, offsetof(sockaddr_un, sun_path) + 6);
+  EXPECT_EQ(name.sun_path[0], '\0');
+  // Autobinding a bound socket is a no-op; naming it again is EINVAL.
+  EXPECT_THAT(
+      bind(s.get(), reinterpret_cast<sockaddr*>(&addr), sizeof(sa_family_t)),
+      SyscallSucceeds());
+  auto [path, plen] = Addr(Path("again"));
+  EXPECT_THAT(bind(s.get(), reinterpret_cast<sockaddr*>(&path), plen),
+              SyscallFailsWithErrno(EINVAL));
+}
+
+TEST_F(UnixSocketTest, PassCredentials) {
+  Pair p = SocketPair(SOCK_DGRAM);
+  int one = 1;
+  ASSERT_THAT(setsockopt(p.b.get(), SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)),
+              SyscallSucceeds());
+  ASSERT_THAT(send(p.a.get(), "c", 1, 0), SyscallSucceeds());
+  char d;
+  struct iovec iov = {&d, 1};
+  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(ucred))] = {};
+  struct msghdr msg = {};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof(control);
+  ASSERT_THAT(recvmsg(p.b.get(), &msg, 0), SyscallSucceedsWithValue(1));
+  struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c->cmsg_level, SOL_SOCKET);
+  ASSERT_EQ(c->cmsg_type, SCM_CREDENTIALS);
+  ucred u;
+  memcpy(&u, CMSG_DATA(c), sizeof(u));
+  EXPECT_EQ(u.pid, getpid());
+  EXPECT_EQ(u.uid, geteuid());
+  EXPECT_EQ(u.gid, getegid());
+}
+
+TEST_F(UnixSocketTest, ScmRightsTruncatedControl) {
+  Pair p = SocketPair(SOCK_STREAM);
+  int fds[2] = {p.a.get(), p.b.get()};
+  char data = 'R';
+  struct iovec iov = {&data, 1};
+  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(fds))] = {};
+  struct msghdr msg = {};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof(control);
+  struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(fds));
+  memcpy(CMSG_DATA(c), fds, sizeof(fds));
+  ASSERT_THAT(sendmsg(p.a.get(), &msg, 0), SyscallSucceedsWithValue(1));
+  // Room for one descriptor only (CMSG_SPACE would fit two: padding).
+  alignas(struct cmsghdr) char small[CMSG_SPACE(sizeof(int))] = {};
+  struct msghdr rmsg = {};
+  rmsg.msg_iov = &iov;
+  rmsg.msg_iovlen = 1;
+  rmsg.msg_control = small;
+  rmsg.msg_controllen = CMSG_LEN(sizeof(int));
+  ASSERT_THAT(recvmsg(p.b.get(), &rmsg, 0), SyscallSucceedsWithValue(1));
+  EXPECT_TRUE(rmsg.msg_flags & MSG_CTRUNC);
+  struct cmsghdr* rc = CMSG_FIRSTHDR(&rmsg);
+  ASSERT_NE(rc, nullptr);
+  EXPECT_EQ(rc->cmsg_len, CMSG_LEN(sizeof(int)));
+  int got;
+  memcpy(&got, CMSG_DATA(rc), sizeof(got));
+  Fd r(got);
+  int type = 0;
+  socklen_t len = sizeof(type);
+  EXPECT_THAT(getsockopt(r.get(), SOL_SOCKET, SO_TYPE, &type, &len),
+              SyscallSucceeds());
+  EXPECT_EQ(type, SOCK_STREAM);
+  // A bad descriptor in SCM_RIGHTS fails the send.
+  int bad = 12345;
+  memcpy(CMSG_DATA(c), &bad, sizeof(bad));
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  msg.msg_controllen = CMSG_SPACE(sizeof(int));
+  EXPECT_THAT(sendmsg(p.a.get(), &msg, 0), SyscallFailsWithErrno(EBADF));
+}
+
+TEST_F(UnixSocketTest, SendmmsgRecvmmsg) {
+  Pair p = SocketPair(SOCK_SEQPACKET);
+  char m0[] = "a", m1[] = "bb", m2[] = "ccc";
+  struct iovec iov[3] = {{m0, 1}, {m1, 2}, {m2, 3}};
+  struct mmsghdr out[3] = {};
+  for (int i = 0; i < 3; ++i) {
+    out[i].msg_hdr.msg_iov = &iov[i];
+    out[i].msg_hdr.msg_iovlen = 1;
+  }
+  ASSERT_THAT(sendmmsg(p.a.get(), out, 3, 0), SyscallSucceedsWithValue(3));
+  EXPECT_EQ(out[2].msg_len, 3u);
+  char bufs[3][8];
+  struct iovec riov[3];
+  struct mmsghdr in[3] = {};
+  for (int i = 0; i < 3; ++i) {
+    riov[i] = {bufs[i], sizeof(bufs[i])};
+    in[i].msg_hdr.msg_iov = &riov[i];
+    in[i].msg_hdr.msg_iovlen = 1;
+  }
+  ASSERT_THAT(recvmmsg(p.b.get(), in, 3, MSG_DONTWAIT, nullptr),
+              SyscallSucceedsWithValue(3));
+  EXPECT_EQ(in[0].msg_len, 1u);
+  EXPECT_EQ(in[1].msg_len, 2u);
+  EXPECT_EQ(in[2].msg_len, 3u);
+  EXPECT_EQ(std::string(bufs[2], 3), "ccc");
+}
+
+TEST_F(UnixSocketTest, SigpipeUnlessNosignal) {
+  EXPECT_CHILD_SUCCEEDS([] {
+    static int sigpipes = 0;
+    signal(SIGPIPE, [](int) { ++sigpipes; });
+    Pair p = SocketPair(SOCK_STREAM);
+    p.b.reset();
+    EXPECT_THAT(send(p.a.get(), "x", 1, MSG_NOSIGNAL),
+                SyscallFailsWithErrno(EPIPE));
+    EXPECT_EQ(sigpipes, 0);
+    EXPECT_THAT(write(p.a.get(), "x", 1), SyscallFailsWithErrno(EPIPE));
+    EXPECT_EQ(sigpipes, 1);
+    EXPECT_THAT(send(p.a.get(), "x", 1, 0), SyscallFailsWithErrno(EPIPE));
+    EXPECT_EQ(sigpipes, 2);
+  });
+}
+
+TEST_F(UnixSocketTest, ReceiveTimeout) {
+  Pair p = SocketPair(SOCK_STREAM);
+  // 100 ms: a whole number of jiffies for any HZ Linux uses.
+  struct timeval tv = {0, 100000};
+  ASSERT_THAT(setsockopt(p.a.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)),
+              SyscallSucceeds());
+  struct timeval got = {};
+  socklen_t len = sizeof(got);
+  ASSERT_THAT(getsockopt(p.a.get(), SOL_SOCKET, SO_RCVTIMEO, &got, &len),
+              SyscallSucceeds());
+  EXPECT_EQ(got.tv_usec, 100000);
+  char c;
+  EXPECT_THAT(read(p.a.get(), &c, 1), SyscallFailsWithErrno(EAGAIN));
+  tv.tv_usec = 2000000;
+  EXPECT_THAT(setsockopt(p.a.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)),
+              SyscallFailsWithErrno(EDOM));
+}
+
+TEST_F(UnixSocketTest, SocketLevelOptions) {
+  Fd s(socket(AF_UNIX, SOCK_SEQPACKET, 0));
+  auto get = [&](int name) {
+    int v = -1;
+    socklen_t len = sizeof(v);
+    EXPECT_THAT(getsockopt(s.get(), SOL_SOCKET, name, &v, &len),
+                SyscallSucceeds());
+    return v;
+  };
+  EXPECT_EQ(get(SO_DOMAIN), AF_UNIX);
+  EXPECT_EQ(get(SO_TYPE), SOCK_SEQPACKET);
+  EXPECT_EQ(get(SO_PROTOCOL), 0);
+  EXPECT_EQ(get(SO_ACCEPTCONN), 0);
+  int v = 8192;
+  ASSERT_THAT(setsockopt(s.get(), SOL_SOCKET, SO_SNDBUF, &v, sizeof(v)),
+              SyscallSucceeds());
+  EXPECT_EQ(get(SO_SNDBUF), 2 * 8192);  // Linux doubles it
+  auto [addr, len] = Addr(UniqueAbstract("opts"));
+  ASSERT_THAT(bind(s.get(), reinterpret_cast<sockaddr*>(&addr), len),
+              SyscallSucceeds());
+  ASSERT_THAT(listen(s.get(), 1), SyscallSucceeds());
+  EXPECT_EQ(get(SO_ACCEPTCONN), 1);
+  EXPECT_THAT(setsockopt(s.get(), SOL_SOCKET, SO_TYPE, &v, sizeof(v)),
+              SyscallFailsWithErrno(ENOPROTOOPT));
+  EXPECT_THAT(socket(AF_UNIX, SOCK_STREAM, 7),
+              SyscallFailsWithErrno(EPROTONOSUPPORT));
+}
+
+TEST_F(UnixSocketTest, SeqpacketEofAndDgramPeerGone) {
+  Pair p = SocketPair(SOCK_SEQPACKET);
+  ASSERT_THAT(send(p.a.get(), "last", 4, 0), SyscallSucceeds());
+  p.a.reset();
+  char buf[8];
+  EXPECT_THAT(recv(p.b.get(), buf, sizeof(buf), 0),
+              SyscallSucceedsWithValue(4));
+  EXPECT_THAT(recv(p.b.get(), buf, sizeof(buf), 0),
+              SyscallSucceedsWithValue(0));
+  // A datagram socket whose peer closed: refused once, then unconnected.
+  Pair d = SocketPair(SOCK_DGRAM);
+  d.b.reset();
+  EXPECT_THAT(send(d.a.get(), "x", 1, MSG_NOSIGNAL),
+              SyscallFailsWithErrno(ECONNREFUSED));
+  EXPECT_THAT(send(d.a.get(), "x", 1, MSG_NOSIGNAL),
+              SyscallFailsWithErrno(ENOTCONN));
 }
 
 }  // namespace

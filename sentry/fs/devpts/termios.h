@@ -97,7 +97,12 @@ inline constexpr uint32_t kTCGETS = 0x5401, kTCSETS = 0x5402, kTCSETSW = 0x5403,
                           kTIOCGWINSZ = 0x5413, kTIOCSWINSZ = 0x5414,
                           kFIONREAD = 0x541B, kTIOCNOTTY = 0x5422,
                           kTIOCGSID = 0x5429, kTIOCGEXCL = 0x80045440,
-                          kTIOCGPTPEER = 0x5441;
+                          kTIOCGPTPEER = 0x5441, kTCSBRK = 0x5409,
+                          kTCXONC = 0x540A, kTIOCSTI = 0x5412,
+                          kTIOCPKT = 0x5420, kTIOCSETD = 0x5423,
+                          kTIOCGETD = 0x5424, kTCSBRKP = 0x5425,
+                          kTIOCSBRK = 0x5427, kTIOCCBRK = 0x5428,
+                          kTIOCGPKT = 0x80045438;
 inline constexpr uint32_t kTCGETS2 = _IOR('T', 0x2A, KernelTermios2),
                           kTCSETS2 = _IOW('T', 0x2B, KernelTermios2),
                           kTCSETSW2 = _IOW('T', 0x2C, KernelTermios2),
@@ -111,6 +116,8 @@ static_assert(kTIOCSPTLCK == 0x40045431);
 
 // TCFLSH arguments.
 inline constexpr int kTCIFLUSH = 0, kTCOFLUSH = 1, kTCIOFLUSH = 2;
+// TCXONC arguments.
+inline constexpr int kTCOOFF = 0, kTCOON = 1, kTCIOFF = 2, kTCION = 3;
 
 }  // namespace sentry::fs::devpts
 

@@ -65,6 +65,7 @@ class FakeCaller : public TtyCaller {
   uint32_t Fsuid() override { return uid; }
   uint32_t Fsgid() override { return gid; }
   bool ProcessGroupInSession(int32_t group, int32_t session) override {
+    if (group == missing_group) return false;
     for (int32_t g : foreign_groups) {
       if (g == group) return false;
     }
@@ -77,6 +78,13 @@ class FakeCaller : public TtyCaller {
   void DetachSession(int32_t session, const Pty& tty) override {
     detached.push_back(session);
     if (ctty.get() == &tty) ctty = nullptr;
+  }
+  bool ProcessGroupExists(int32_t group) override {
+    return group != missing_group;
+  }
+  ErrnoStatus BackgroundAccess(int sig) override {
+    background.push_back(sig);
+    return background_result;
   }
 
   // Ioctl with a pointer argument.
@@ -91,6 +99,9 @@ class FakeCaller : public TtyCaller {
   std::vector<int32_t> foreign_groups;
   std::shared_ptr<Pty> ctty;
   std::vector<int32_t> detached;
+  int32_t missing_group = -1;
+  std::vector<int> background;  // BackgroundAccess calls
+  ErrnoStatus background_result = OkErrno();
 };
 
 }  // namespace sentry::fs::devpts::testing

@@ -218,7 +218,22 @@ void Pty::SetTermios(const KernelTermios& t) {
     raw_.clear();
     if (edit_.size() > kMaxCanonLine) edit_.resize(kMaxCanonLine);
   }
+  Wake();
+}
+
+void Pty::Wake() {
   cv_.SignalAll();
+  events_.Notify(POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM | POLLHUP |
+                 POLLERR);
+}
+
+ErrnoStatus Pty::CheckBackground(TtyCaller* caller, int sig) {
+  if (caller == nullptr || caller->ControllingTty().get() != this) {
+    return OkErrno();
+  }
+  const int32_t fg = foreground_pgid();
+  if (fg <= 0 || caller->Pgid() == fg) return OkErrno();
+  return caller->BackgroundAccess(sig);
 }
 
 void Pty::Deliver(const Signals& sigs) {
@@ -234,8 +249,17 @@ ErrnoOr<size_t> Pty::MasterRead(vfs::IoDst& dst, const vfs::IoOptions& opts) {
   absl::MutexLock l(&mu_);
   for (;;) {
     if (!out_.empty()) {
+      if (packet_) {
+        // Packet mode: a TIOCPKT_DATA byte, then the data.
+        const std::byte data{0};
+        auto c = dst.CopyOut(0, std::span<const std::byte>(&data, 1));
+        if (!c.ok()) return c.error();
+        auto n = Drain(out_, out_.size(), dst, 1);
+        Wake();
+        return size_t{1} + (n.ok() ? *n : 0);
+      }
       auto n = Drain(out_, out_.size(), dst, 0);
-      cv_.SignalAll();
+      Wake();
       return n;
     }
     if (replica_ever_opened_ && replicas_ == 0) return Errno{EIO};
@@ -268,7 +292,7 @@ ErrnoOr<size_t> Pty::MasterWrite(vfs::IoSrc& src, const vfs::IoOptions& opts) {
           ReceiveByte(static_cast<uint8_t>(buf[i]), &sigs);
         }
         done += *c;
-        cv_.SignalAll();
+        Wake();
         if (done == total || *c < want) {
           result = done;
           break;
@@ -312,7 +336,7 @@ void Pty::MasterClosed() {
     sid = sid_;
     sid_ = 0;
     pgid_ = 0;
-    cv_.SignalAll();
+    Wake();
   }
   if (sid > 0 && kernel_) kernel_->HangupSession(sid, *this);
 }
@@ -344,10 +368,11 @@ ErrnoStatus Pty::OpenReplica(int flags, TtyCaller* caller) {
 void Pty::ReplicaClosed() {
   absl::MutexLock l(&mu_);
   --replicas_;
-  cv_.SignalAll();
+  Wake();
 }
 
 ErrnoOr<size_t> Pty::ReplicaRead(vfs::IoDst& dst, const vfs::IoOptions& opts) {
+  RETURN_IF_ERRNO(CheckBackground(CurrentCaller(), SIGTTIN));
   if (dst.size() == 0) return size_t{0};
   vfs::WaiterRegistration reg(opts.waiter, &mu_, &cv_);
   absl::MutexLock l(&mu_);
@@ -360,12 +385,12 @@ ErrnoOr<size_t> Pty::ReplicaRead(vfs::IoDst& dst, const vfs::IoOptions& opts) {
         std::string& line = lines_.front();
         if (line.empty()) {  // EOF at the start of a line
           lines_.pop_front();
-          cv_.SignalAll();
+          Wake();
           return size_t{0};
         }
         auto n = Drain(line, line.size(), dst, 0);
         if (line.empty()) lines_.pop_front();
-        cv_.SignalAll();
+        Wake();
         return n;
       }
       if (opts.nonblock) return Errno{EAGAIN};
@@ -374,7 +399,7 @@ ErrnoOr<size_t> Pty::ReplicaRead(vfs::IoDst& dst, const vfs::IoOptions& opts) {
       const size_t vtime = termios_.c_cc[kVTIME];
       if (!raw_.empty()) {
         auto n = Drain(raw_, raw_.size(), dst, done);
-        cv_.SignalAll();
+        Wake();
         if (!n.ok()) return done ? ErrnoOr<size_t>(done) : n.error();
         done += *n;
       }
@@ -400,6 +425,9 @@ ErrnoOr<size_t> Pty::ReplicaRead(vfs::IoDst& dst, const vfs::IoOptions& opts) {
 }
 
 ErrnoOr<size_t> Pty::ReplicaWrite(vfs::IoSrc& src, const vfs::IoOptions& opts) {
+  if (termios().c_lflag & kTOSTOP) {
+    RETURN_IF_ERRNO(CheckBackground(CurrentCaller(), SIGTTOU));
+  }
   const size_t total = src.size();
   vfs::WaiterRegistration reg(opts.waiter, &mu_, &cv_);
   absl::MutexLock l(&mu_);
@@ -421,7 +449,7 @@ ErrnoOr<size_t> Pty::ReplicaWrite(vfs::IoSrc& src, const vfs::IoOptions& opts) {
     if (!c.ok() || *c == 0) return done ? ErrnoOr<size_t>(done) : Errno{EFAULT};
     for (size_t i = 0; i < *c; ++i) Output(static_cast<uint8_t>(buf[i]));
     done += *c;
-    cv_.SignalAll();
+    Wake();
     if (*c < want) break;
   }
   return done;
@@ -453,6 +481,33 @@ ErrnoOr<int64_t> Pty::Ioctl(bool master, uint32_t cmd, uint64_t arg,
     absl::MutexLock l(&mu_);
     // Linux: a hung-up replica's file answers every ioctl with EIO.
     if (!master && !master_open_) return Errno{EIO};
+  }
+  switch (cmd) {
+    case kTCSETS:
+    case kTCSETSW:
+    case kTCSETSF:
+    case kTCSETS2:
+    case kTCSETSW2:
+    case kTCSETSF2:
+    case kTCFLSH:
+    case kTCXONC:
+    case kTCSBRK:
+    case kTCSBRKP:
+    case kTIOCSPGRP:
+      // Linux's tty_check_change: SIGTTOU for a background group
+      // (tiocspgrp turns EIO into ENOTTY).
+      if (!master) {
+        ErrnoStatus s = CheckBackground(&caller, SIGTTOU);
+        if (!s.ok()) {
+          if (cmd == kTIOCSPGRP && s.error() == Errno{EIO}) {
+            return Errno{ENOTTY};
+          }
+          return s.error();
+        }
+      }
+      break;
+    default:
+      break;
   }
   switch (cmd) {
     case kTCGETS: {
@@ -531,7 +586,61 @@ ErrnoOr<int64_t> Pty::Ioctl(bool master, uint32_t cmd, uint64_t arg,
       if (master) std::swap(in, out);
       if (in) FlushInput();
       if (out) out_.clear();
-      cv_.SignalAll();
+      Wake();
+      return int64_t{0};
+    }
+    case kTCSBRK:
+    case kTCSBRKP:
+    case kTIOCSBRK:
+    case kTIOCCBRK:
+      // tcdrain (TCSBRK 1) and breaks: a pty drains at once, has no line.
+      return int64_t{0};
+    case kTCXONC:
+      // Flow control is not implemented: accepted, no effect.
+      if (arg > static_cast<uint64_t>(kTCION)) return Errno{EINVAL};
+      return int64_t{0};
+    case kTIOCGETD: {
+      RETURN_IF_ERRNO(CopyOutValue(caller, arg, int32_t{0}));  // N_TTY
+      return int64_t{0};
+    }
+    case kTIOCSETD: {
+      ASSIGN_OR_RETURN_ERRNO(int32_t ld, CopyInValue<int32_t>(caller, arg));
+      return ld == 0 ? ErrnoOr<int64_t>(int64_t{0}) : Errno{EINVAL};
+    }
+    case kTIOCSTI: {
+      // Linux: only on one's controlling terminal without CAP_SYS_ADMIN.
+      if (!caller.HasCapSysAdmin() && caller.ControllingTty().get() != this) {
+        return Errno{EPERM};
+      }
+      ASSIGN_OR_RETURN_ERRNO(uint8_t c, CopyInValue<uint8_t>(caller, arg));
+      Signals sigs;
+      {
+        absl::MutexLock l(&mu_);
+        if (master) {
+          out_.push_back(static_cast<char>(c));  // what the master reads
+        } else {
+          ReceiveByte(c, &sigs);
+        }
+        Wake();
+      }
+      Deliver(sigs);
+      return int64_t{0};
+    }
+    case kTIOCPKT:
+    case kTIOCGPKT: {
+      if (!master) return Errno{ENOTTY};
+      if (cmd == kTIOCGPKT) {
+        int32_t v;
+        {
+          absl::MutexLock l(&mu_);
+          v = packet_ ? 1 : 0;
+        }
+        RETURN_IF_ERRNO(CopyOutValue(caller, arg, v));
+        return int64_t{0};
+      }
+      ASSIGN_OR_RETURN_ERRNO(int32_t on, CopyInValue<int32_t>(caller, arg));
+      absl::MutexLock l(&mu_);
+      packet_ = on != 0;
       return int64_t{0};
     }
     case kTIOCEXCL:
@@ -636,7 +745,9 @@ ErrnoOr<int64_t> Pty::JobIoctl(bool master, uint32_t cmd, uint64_t arg,
       int32_t sid = session();
       if (!is_ctty || sid != caller.Sid()) return Errno{ENOTTY};
       if (pgid < 0) return Errno{EINVAL};
-      if (!caller.ProcessGroupInSession(pgid, sid)) return Errno{EPERM};
+      if (!caller.ProcessGroupInSession(pgid, sid)) {
+        return Errno{caller.ProcessGroupExists(pgid) ? EPERM : ESRCH};
+      }
       absl::MutexLock l(&mu_);
       pgid_ = pgid;
       return int64_t{0};

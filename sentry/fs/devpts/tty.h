@@ -11,9 +11,13 @@
 // mode with ERASE, KILL, WERASE, EOF, EOL, EOL2; ECHO, ECHOE, ECHOK, ECHOKE,
 // ECHONL, ECHOCTL; OPOST with ONLCR/OCRNL/ONLRET; VMIN/VTIME; ISIG (INTR,
 // QUIT, SUSP -> SIGINT/SIGQUIT/SIGTSTP to the foreground process group,
-// flushing unless NOFLSH). Not implemented (differs from Linux): IXON flow
-// control, LNEXT, REPRINT, SIGTTIN/SIGTTOU for background process groups,
-// packet mode, parity, baud rates (stored, ignored).
+// flushing unless NOFLSH). Job control: a background process group reading
+// its controlling terminal (or writing it with TOSTOP, or changing its
+// settings) goes through TtyCaller::BackgroundAccess (SIGTTIN/SIGTTOU, EIO).
+// Packet mode (TIOCPKT): data reads on the master start with TIOCPKT_DATA;
+// no status packets (flush/stop/start). TIOCSTI injects input. Not
+// implemented (differs from Linux): IXON flow control (TCXONC is accepted
+// and does nothing), LNEXT, REPRINT, parity, baud rates (stored, ignored).
 //
 // Hangup: when the master closes, the replica reads 0 (EOF), writes and
 // ioctls fail with EIO, poll reports POLLIN|POLLOUT|POLLERR|POLLHUP, and the
@@ -41,6 +45,7 @@
 #include "absl/synchronization/mutex.h"
 #include "sentry/base/errno.h"
 #include "sentry/fs/devpts/termios.h"
+#include "sentry/vfs/events.h"
 #include "sentry/vfs/inode.h"
 #include "sentry/vfs/io.h"
 #include "sentry/vfs/waiter.h"
@@ -67,6 +72,12 @@ class TtyCaller {
   virtual uint32_t Fsgid() { return 0; }
   // Whether process group `pgid` exists in session `sid` (TIOCSPGRP).
   virtual bool ProcessGroupInSession(int32_t pgid, int32_t sid) = 0;
+  // Whether process group `pgid` exists at all (TIOCSPGRP: ESRCH if not,
+  // EPERM if it is in another session).
+  virtual bool ProcessGroupExists(int32_t pgid) {
+    (void)pgid;
+    return true;
+  }
   // The caller's controlling terminal (nullptr: none).
   virtual std::shared_ptr<Pty> ControllingTty() = 0;
   // Sets the controlling terminal of every process of the caller's session
@@ -76,6 +87,16 @@ class TtyCaller {
   // Every process of session `sid` loses `tty` as controlling terminal
   // (TIOCNOTTY by the leader, TIOCSCTTY stealing).
   virtual void DetachSession(int32_t sid, const Pty& tty) = 0;
+  // Job control (Linux's __tty_check_change): the caller, in a background
+  // process group of its controlling terminal, reads it (SIGTTIN) or writes
+  // it with TOSTOP / changes its settings (SIGTTOU). Returns OK to go on
+  // (SIGTTOU ignored or blocked), EIO (SIGTTIN ignored or blocked, or an
+  // orphaned process group), or EINTR after sending `sig` to the caller's
+  // process group (Linux: ERESTARTSYS).
+  virtual ErrnoStatus BackgroundAccess(int sig) {
+    (void)sig;
+    return OkErrno();
+  }
 };
 
 // The kernel's side of terminals, one per sandbox.
@@ -138,6 +159,9 @@ class Pty : public std::enable_shared_from_this<Pty> {
   // Kernel: the session leader `sid` exited (disassociate_ctty): the
   // terminal has no session and no foreground group any more.
   void ClearSession(int32_t sid);
+  // Readiness changes of either side (poll/epoll); listeners re-check
+  // Readiness of their side.
+  vfs::EventQueue& events() { return events_; }
 
  private:
   using Signals = std::vector<std::pair<int32_t, int>>;  // pgid, signal
@@ -157,6 +181,14 @@ class Pty : public std::enable_shared_from_this<Pty> {
     return (termios_.c_lflag & kICANON) != 0;
   }
   void Deliver(const Signals& sigs);
+  // Wakes blocked readers/writers and readiness listeners.
+  void Wake() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Job control for the replica: `caller` (may be null) accessing this
+  // terminal from a background process group (see BackgroundAccess).
+  ErrnoStatus CheckBackground(TtyCaller* caller, int sig);
+  TtyCaller* CurrentCaller() {
+    return kernel_ ? kernel_->CurrentTask() : nullptr;
+  }
   ErrnoOr<int64_t> JobIoctl(bool master, uint32_t cmd, uint64_t arg,
                             TtyCaller& caller);
 
@@ -164,6 +196,7 @@ class Pty : public std::enable_shared_from_this<Pty> {
   const std::shared_ptr<TtyKernel> kernel_;
   absl::Mutex mu_;
   absl::CondVar cv_;
+  vfs::EventQueue events_;
   KernelTermios termios_ ABSL_GUARDED_BY(mu_);
   uint32_t ispeed_ ABSL_GUARDED_BY(mu_) = 38400;
   uint32_t ospeed_ ABSL_GUARDED_BY(mu_) = 38400;
@@ -177,6 +210,7 @@ class Pty : public std::enable_shared_from_this<Pty> {
   std::string out_ ABSL_GUARDED_BY(mu_);
   bool locked_ ABSL_GUARDED_BY(mu_) = true;
   bool exclusive_ ABSL_GUARDED_BY(mu_) = false;
+  bool packet_ ABSL_GUARDED_BY(mu_) = false;  // TIOCPKT
   bool master_open_ ABSL_GUARDED_BY(mu_) = true;
   int replicas_ ABSL_GUARDED_BY(mu_) = 0;
   bool replica_ever_opened_ ABSL_GUARDED_BY(mu_) = false;
@@ -203,6 +237,7 @@ class TtyFile final : public vfs::FileImpl {
                         const vfs::IoOptions& opts, int64_t* end) override;
   bool Seekable() const override { return false; }
   uint32_t Readiness(uint32_t mask) override;
+  vfs::EventQueue* Events() override { return &pty_->events(); }
   ErrnoOr<int64_t> Ioctl(uint32_t cmd, uint64_t arg, TtyCaller& caller) {
     return pty_->Ioctl(master_, cmd, arg, caller);
   }

@@ -496,5 +496,105 @@ TEST_F(TtyTest, CanonicalLineLimit) {
   EXPECT_EQ(line.back(), '\n');
 }
 
+// Job control: a background group of the controlling terminal goes through
+// BackgroundAccess for reads, TOSTOP writes and settings changes.
+TEST_F(TtyTest, BackgroundAccessForJobControl) {
+  TakeControl();  // foreground group 12; caller_ is in group 10
+  kernel_->current = &caller_;
+  caller_.background_result = Errno{EIO};
+  EXPECT_EQ(Read(*replica_), Err(EIO));
+  EXPECT_EQ(caller_.background, std::vector<int>{SIGTTIN});
+  // Writes without TOSTOP do not ask.
+  EXPECT_TRUE(Write(*replica_, "x").ok());
+  EXPECT_EQ(caller_.background.size(), 1u);
+  KernelTermios t = Termios();
+  t.c_lflag |= kTOSTOP;
+  caller_.background_result = OkErrno();
+  SetTermios(t);  // asks (SIGTTOU), allowed
+  EXPECT_EQ(caller_.background.back(), SIGTTOU);
+  caller_.background_result = Errno{EINTR};
+  auto w = Write(*replica_, "y");
+  ASSERT_FALSE(w.ok());
+  EXPECT_EQ(w.error(), Errno{EINTR});
+  // TIOCSPGRP turns EIO into ENOTTY (Linux's tiocspgrp).
+  caller_.background_result = Errno{EIO};
+  int32_t fg = 10;
+  auto r = caller_.Ioctl(*replica_, kTIOCSPGRP, &fg);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error(), Errno{ENOTTY});
+  // The foreground group and the master never ask.
+  size_t asked = caller_.background.size();
+  caller_.pgid = 12;
+  EXPECT_EQ(Read(*replica_), Err(EAGAIN));
+  caller_.pgid = 10;
+  EXPECT_TRUE(caller_.Ioctl(*master_, kTCSETS, &t).ok());
+  EXPECT_EQ(caller_.background.size(), asked);
+  kernel_->current = nullptr;
+}
+
+TEST_F(TtyTest, TiocspgrpMissingGroupIsEsrch) {
+  TakeControl();
+  caller_.missing_group = 77;
+  int32_t pg = 77;
+  auto r = caller_.Ioctl(*replica_, kTIOCSPGRP, &pg);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error(), Errno{ESRCH});
+  caller_.foreign_groups = {78};
+  pg = 78;
+  r = caller_.Ioctl(*replica_, kTIOCSPGRP, &pg);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error(), Errno{EPERM});
+}
+
+TEST_F(TtyTest, PacketMode) {
+  int32_t on = 1;
+  ASSERT_TRUE(caller_.Ioctl(*master_, kTIOCPKT, &on).ok());
+  int32_t got = 0;
+  ASSERT_TRUE(caller_.Ioctl(*master_, kTIOCGPKT, &got).ok());
+  EXPECT_EQ(got, 1);
+  ASSERT_TRUE(Write(*replica_, "ab").ok());
+  EXPECT_EQ(Read(*master_), std::string("\0ab", 3));
+  // Not on the replica.
+  EXPECT_FALSE(caller_.Ioctl(*replica_, kTIOCPKT, &on).ok());
+}
+
+TEST_F(TtyTest, TiocstiNeedsCttyOrCapability) {
+  char c = 'z';
+  auto r = caller_.Ioctl(*replica_, kTIOCSTI, &c);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error(), Errno{EPERM});
+  caller_.cap = true;
+  ASSERT_TRUE(caller_.Ioctl(*replica_, kTIOCSTI, &c).ok());
+  c = '\n';
+  ASSERT_TRUE(caller_.Ioctl(*replica_, kTIOCSTI, &c).ok());
+  EXPECT_EQ(Read(*replica_), "z\n");
+  EXPECT_EQ(Read(*master_), "z\r\n");  // echoed like typed input
+}
+
+TEST_F(TtyTest, DrainBreakFlowAndLineDiscipline) {
+  for (uint32_t cmd : {kTCSBRK, kTCSBRKP, kTIOCSBRK, kTIOCCBRK}) {
+    EXPECT_TRUE(replica_->Ioctl(cmd, 1, caller_).ok()) << cmd;
+  }
+  EXPECT_TRUE(replica_->Ioctl(kTCXONC, kTCOON, caller_).ok());
+  auto r = replica_->Ioctl(kTCXONC, 9, caller_);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error(), Errno{EINVAL});
+  int32_t ld = -1;
+  ASSERT_TRUE(caller_.Ioctl(*replica_, kTIOCGETD, &ld).ok());
+  EXPECT_EQ(ld, 0);
+}
+
+// Readiness listeners hear about input (poll/epoll wake up).
+TEST_F(TtyTest, EventsNotifyListeners) {
+  struct Listener : vfs::EventListener {
+    void OnEvents(uint32_t e) override { events |= e; }
+    uint32_t events = 0;
+  } l;
+  ASSERT_EQ(replica_->Events(), master_->Events());
+  vfs::EventRegistration reg(replica_->Events(), &l, POLLIN);
+  ASSERT_TRUE(Write(*master_, "q\n").ok());
+  EXPECT_TRUE(l.events & POLLIN);
+}
+
 }  // namespace
 }  // namespace sentry::fs::devpts

@@ -84,6 +84,11 @@ class PidNode final : public vfs::SimpleInode {
     return sh_->provider->ReadLink(tgid_, path_);
   }
 
+  std::shared_ptr<vfs::FileDescription> MagicLinkTarget() override {
+    if (!IsSymlink()) return nullptr;
+    return sh_->provider->MagicLink(tgid_, path_);
+  }
+
   ErrnoOr<std::unique_ptr<vfs::FileImpl>> Open(
       const vfs::OpenRequest& req) override {
     if (!IsRegular()) return Errno{ENXIO};

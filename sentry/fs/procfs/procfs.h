@@ -55,6 +55,12 @@ class ProcessProvider {
   virtual ErrnoOr<std::string> Read(int tgid, absl::string_view path) = 0;
   // Target of a symlink node.
   virtual ErrnoOr<std::string> ReadLink(int tgid, absl::string_view path) = 0;
+  // The open file a magic link node stands for (fd/N, cwd, root); nullptr
+  // for ordinary links.
+  virtual std::shared_ptr<vfs::FileDescription> MagicLink(
+      int tgid, absl::string_view path) {
+    return nullptr;
+  }
 };
 
 struct ProcfsOptions {

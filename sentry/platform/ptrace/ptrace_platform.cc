@@ -552,15 +552,14 @@ StopReason PtraceContext::Switch(AddressSpace& as, arch::Registers& regs) {
   const int event = status >> 16;
   if (sig == (SIGTRAP | 0x80)) {
     out.kind = StopReason::Kind::kSyscall;
-    // `syscall` leaves rcx = return rip and r11 = rflags; `int $0x80` does
-    // not. Only when that check fails ask the kernel which entry was used.
-    const user_regs_struct& g = regs.gp();
-    if (g.rcx != g.rip || g.r11 != g.eflags) {
-      __ptrace_syscall_info info{};
-      long n = ::ptrace(PTRACE_GET_SYSCALL_INFO, t->pid, sizeof(info), &info);
-      if (n > 0 && info.arch == AUDIT_ARCH_I386) {
-        out.syscall_arch = arch::SyscallArch::kI386;
-      }
+    // Ask the kernel which entry was used: `int $0x80` must not pass for
+    // `syscall`. (Register heuristics such as rcx == rip are under the
+    // program's control.) Fail closed: an answer we cannot get is treated
+    // as the 32-bit entry, which the kernel refuses.
+    __ptrace_syscall_info info{};
+    long n = ::ptrace(PTRACE_GET_SYSCALL_INFO, t->pid, sizeof(info), &info);
+    if (n <= 0 || info.arch != AUDIT_ARCH_X86_64) {
+      out.syscall_arch = arch::SyscallArch::kI386;
     }
     return out;
   }
