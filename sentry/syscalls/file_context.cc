@@ -2,6 +2,8 @@
 
 #include <atomic>
 
+#include "sentry/syscalls/file_locks.h"
+
 namespace sentry::syscalls {
 
 namespace {
@@ -10,6 +12,8 @@ std::atomic<vfs::VirtualFilesystem*> g_vfs{nullptr};
 
 void SetSandboxVfs(vfs::VirtualFilesystem* v) { g_vfs.store(v); }
 vfs::VirtualFilesystem* SandboxVfs() { return g_vfs.load(); }
+
+FilesResource::~FilesResource() { ReleaseTableLocks(table.get()); }
 
 bool HasFiles(Task& t) {
   return t.files != nullptr && t.fs != nullptr && SandboxVfs() != nullptr;

@@ -31,6 +31,9 @@ class FilesResource final : public kernel::ForkableResource {
  public:
   explicit FilesResource(std::unique_ptr<vfs::FdTable> t)
       : table(std::move(t)) {}
+  // The process's POSIX record locks die with its table (Linux's
+  // exit_files -> filp_close -> locks_remove_posix).
+  ~FilesResource() override;
   std::shared_ptr<kernel::ForkableResource> Fork() override {
     return std::make_shared<FilesResource>(table->Clone());
   }

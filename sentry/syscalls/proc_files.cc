@@ -53,6 +53,8 @@ class FilesView final : public kernel::TaskFilesView {
     if (type == S_IFIFO) return absl::StrCat("pipe:[", ino, "]");
     if (type == S_IFSOCK) return absl::StrCat("socket:[", ino, "]");
     std::string name = f->impl() ? f->impl()->AnonName() : std::string();
+    // Files of internal mounts (memfd) name themselves by path.
+    if (!name.empty() && name[0] == '/') return name;
     return absl::StrCat("anon_inode:", name.empty() ? "[unknown]" : name);
   }
 

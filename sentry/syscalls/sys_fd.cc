@@ -7,6 +7,7 @@
 #include "sentry/fs/pipe/pipe.h"
 #include "sentry/syscalls/file_context.h"
 #include "sentry/syscalls/file_locks.h"
+#include "sentry/syscalls/sys_memfd.h"
 #include "sentry/syscalls/sys_tty.h"
 #include "sentry/syscalls/syscall_table.h"
 
@@ -82,6 +83,9 @@ SyscallResult Fcntl(Task& t, Fd fd, int cmd, uint64_t arg) {
     case F_OFD_SETLK:
     case F_OFD_SETLKW:
       return RecordLockFcntl(t, f, cmd, UserAddr(arg));
+    case F_ADD_SEALS:
+    case F_GET_SEALS:
+      return SealFcntl(f, cmd, arg);
     case F_GETPIPE_SZ:
     case F_SETPIPE_SZ: {
       auto* p = dynamic_cast<fs::pipe::PipeFile*>(f->impl());

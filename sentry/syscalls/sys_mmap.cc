@@ -49,6 +49,16 @@ ErrnoStatus SetUpFileMapping(Task& t, mm::MemoryManager& m, int fd,
     return Errno{EACCES};
   }
   if (shared && !f->writable()) o.max_prot = PROT_READ | PROT_EXEC;
+  // Files whose bytes already live in the memory file (memfd) map their
+  // own pages; a sealed one may refuse (EPERM).
+  if (f->impl() != nullptr) {
+    auto own = f->impl()->GetMappable(shared && (o.prot & PROT_WRITE));
+    if (own.ok()) {
+      o.file = std::move(*own);
+      return OkErrno();
+    }
+    if (own.error() != Errno{ENODEV}) return own.error();
+  }
   std::string name = "";
   if (f->location().ok()) {
     name = SandboxVfs()->PathOf(TaskContext(t), f->location());

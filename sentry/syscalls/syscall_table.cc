@@ -29,6 +29,10 @@ SyscallTable::SyscallTable() : entries_(SENTRY_SYSCALL_MAX_NR + 1) {
   RegisterPollSyscalls(*this);
   RegisterEpollSyscalls(*this);
   RegisterEventFileSyscalls(*this);
+  RegisterLockSyscalls(*this);
+  RegisterSpliceSyscalls(*this);
+  RegisterMemfdSyscalls(*this);
+  RegisterInotifySyscalls(*this);
   RegisterSocketSyscalls(*this);
 }
 

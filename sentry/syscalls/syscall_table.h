@@ -62,6 +62,10 @@ void RegisterPathSyscalls(SyscallTable& t);
 void RegisterPollSyscalls(SyscallTable& t);
 void RegisterEpollSyscalls(SyscallTable& t);
 void RegisterEventFileSyscalls(SyscallTable& t);
+void RegisterLockSyscalls(SyscallTable& t);
+void RegisterSpliceSyscalls(SyscallTable& t);
+void RegisterMemfdSyscalls(SyscallTable& t);
+void RegisterInotifySyscalls(SyscallTable& t);
 void RegisterSocketSyscalls(SyscallTable& t);
 
 // Serves the syscall stop of `t`: decodes, dispatches, logs ENOSYS once per

@@ -2,11 +2,13 @@
 
 #include <dirent.h>
 #include <poll.h>
+#include <sys/inotify.h>
 #include <unistd.h>
 
 #include <limits>
 #include <utility>
 
+#include "sentry/vfs/fsnotify.h"
 #include "sentry/vfs/vfs.h"
 
 namespace sentry::vfs {
@@ -20,7 +22,24 @@ FileDescription::FileDescription(VirtualFilesystem* vfs, VirtualDentry vd,
       flags_(flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_NOCTTY | O_CLOEXEC)),
       impl_(std::move(impl)) {}
 
+namespace {
+std::atomic<FileReleaseHook> release_hooks[kMaxFileReleaseHooks];
+}  // namespace
+
+void AddFileReleaseHook(FileReleaseHook hook) {
+  for (auto& h : release_hooks) {
+    FileReleaseHook expected = nullptr;
+    if (h.compare_exchange_strong(expected, hook) || expected == hook) return;
+  }
+}
+
 FileDescription::~FileDescription() {
+  if (!is_path()) Notify(writable() ? IN_CLOSE_WRITE : IN_CLOSE_NOWRITE);
+  for (auto& h : release_hooks) {
+    FileReleaseHook f = h.load(std::memory_order_acquire);
+    if (f == nullptr) break;
+    f(*this);
+  }
   std::vector<std::weak_ptr<FileReleaseObserver>> observers;
   {
     absl::MutexLock l(&observers_mu_);
@@ -39,6 +58,11 @@ void FileDescription::AddReleaseObserver(std::weak_ptr<FileReleaseObserver> o) {
   // the list.
   std::erase_if(observers_, [](const auto& w) { return w.expired(); });
   observers_.push_back(std::move(o));
+}
+
+void FileDescription::Notify(uint32_t mask) {
+  if (HaveWatches() && vd_.ok() && vfs_ != nullptr)
+    vfs_->NotifyEvent(vd_, mask);
 }
 
 void FileDescription::SetStatusFlags(int flags) {
@@ -74,7 +98,9 @@ ErrnoOr<size_t> FileDescription::DoRead(IoDst& dst, int64_t offset,
   IoOptions opts;
   opts.nonblock = (flags() & O_NONBLOCK) != 0;
   opts.waiter = waiter;
-  return impl_->Read(dst, offset, opts);
+  auto r = impl_->Read(dst, offset, opts);
+  if (r.ok() && *r > 0) Notify(IN_ACCESS);
+  return r;
 }
 
 ErrnoOr<size_t> FileDescription::DoWrite(IoSrc& src, int64_t offset,
@@ -84,7 +110,9 @@ ErrnoOr<size_t> FileDescription::DoWrite(IoSrc& src, int64_t offset,
   opts.nonblock = (flags() & O_NONBLOCK) != 0;
   opts.append = append;
   opts.waiter = waiter;
-  return impl_->Write(src, offset, opts, end);
+  auto r = impl_->Write(src, offset, opts, end);
+  if (r.ok() && *r > 0) Notify(IN_MODIFY);
+  return r;
 }
 
 ErrnoOr<size_t> FileDescription::Read(IoDst& dst, Waiter* waiter) {
@@ -179,7 +207,9 @@ ErrnoStatus FileDescription::Truncate(int64_t size) {
   SetStatRequest req;
   req.mask = SetStatRequest::kSize;
   req.size = size;
-  return inode_->SetStat(req);
+  RETURN_IF_ERRNO(inode_->SetStat(req));
+  Notify(IN_MODIFY);
+  return OkErrno();
 }
 
 ErrnoStatus FileDescription::Sync() {

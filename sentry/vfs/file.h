@@ -83,6 +83,8 @@ class FileDescription {
   void AddReleaseObserver(std::weak_ptr<FileReleaseObserver> o);
 
  private:
+  // inotify event on this file's location (fsnotify.h).
+  void Notify(uint32_t mask);
   ErrnoStatus CheckIo(bool write) const;
   ErrnoOr<size_t> DoRead(IoDst& dst, int64_t offset, Waiter* waiter);
   ErrnoOr<size_t> DoWrite(IoSrc& src, int64_t offset, bool append,
@@ -103,6 +105,15 @@ class FileDescription {
 };
 
 using FileRef = std::shared_ptr<FileDescription>;
+
+// Called from every FileDescription's destructor, once no reference to it is
+// left (Linux's __fput work: OFD/flock lock release, inotify close events).
+// Hooks are registered once per process and never removed; at most
+// kMaxFileReleaseHooks. They must not take locks held while a FileRef is
+// dropped.
+inline constexpr int kMaxFileReleaseHooks = 4;
+using FileReleaseHook = void (*)(FileDescription&);
+void AddFileReleaseHook(FileReleaseHook hook);
 
 }  // namespace sentry::vfs
 

@@ -26,6 +26,10 @@
 #include "sentry/vfs/io.h"
 #include "sentry/vfs/types.h"
 
+namespace sentry::mm {
+class Mappable;
+}  // namespace sentry::mm
+
 namespace sentry::vfs {
 
 class Waiter;
@@ -189,7 +193,8 @@ class FileImpl {
   // whose readiness never changes (always ready).
   virtual EventQueue* Events() { return nullptr; }
   // For files without a path: the name /proc/<pid>/fd shows after
-  // "anon_inode:" ("[eventfd]", "[eventpoll]"); "" for others.
+  // "anon_inode:" ("[eventfd]", "[eventpoll]"); "" for others. A name
+  // starting with '/' is shown as is (memfd: "/memfd:x (deleted)").
   virtual std::string AnonName() const { return ""; }
   // ioctl(2) requests specific to this file (FIONREAD, TCGETS...). The
   // syscall layer has handled the generic ones (FIOCLEX, FIONBIO...) and
@@ -197,6 +202,13 @@ class FileImpl {
   virtual ErrnoOr<int64_t> Ioctl(uint32_t cmd, uint64_t arg,
                                  IoctlCaller& caller) {
     return Errno{ENOTTY};
+  }
+  // mmap(2): what a mapping of this file maps (sentry/mm/mappable.h).
+  // shared_write: MAP_SHARED with PROT_WRITE (a write-sealed memfd refuses
+  // with EPERM). Default ENODEV, Linux's answer for files without mmap.
+  virtual ErrnoOr<std::shared_ptr<mm::Mappable>> GetMappable(
+      bool shared_write) {
+    return Errno{ENODEV};
   }
 };
 

@@ -1,6 +1,7 @@
 #include "sentry/vfs/vfs.h"
 
 #include <linux/fs.h>
+#include <sys/inotify.h>
 #include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 
@@ -11,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "sentry/vfs/file.h"
+#include "sentry/vfs/fsnotify.h"
 
 namespace sentry::vfs {
 
@@ -31,6 +33,20 @@ uint64_t DeviceKey(uint32_t type, uint64_t rdev) {
 }
 
 bool IsDotName(absl::string_view n) { return n == "." || n == ".."; }
+
+uint32_t DirBit(const Inode& i) { return i.IsDir() ? IN_ISDIR : 0; }
+
+// After the last link of `victim` went away (or a link of it): what its own
+// watches hear.
+void NotifyUnlinked(Inode& victim) {
+  if (!HaveWatches()) return;
+  bool gone = victim.IsDir();
+  if (!gone) {
+    auto st = victim.GetStat();
+    gone = !st.ok() || st->nlink == 0;
+  }
+  NotifyInode(&victim, gone ? IN_DELETE_SELF : IN_ATTRIB);
+}
 
 }  // namespace
 
@@ -490,6 +506,7 @@ ErrnoStatus VirtualFilesystem::CreateLocked(const Context& ctx,
   }
   ASSIGN_OR_RETURN_ERRNO(std::shared_ptr<Inode> inode,
                          dir.Create(pn.name, req));
+  NotifyInode(&dir, IN_CREATE | (S_ISDIR(req.mode) ? IN_ISDIR : 0), 0, pn.name);
   return OkErrno();
 }
 
@@ -559,7 +576,10 @@ ErrnoStatus VirtualFilesystem::Link(const Context& ctx, const PathAt& oldpath,
   if (old.inode()->IsDir()) return Errno{EPERM};
   if (old.dentry->dead_) return Errno{ENOENT};
   if (pn.parent.dentry->dead_) return Errno{ENOENT};
-  return dir.Link(pn.name, old.dentry->inode());
+  RETURN_IF_ERRNO(dir.Link(pn.name, old.dentry->inode()));
+  NotifyInode(old.inode(), IN_ATTRIB);
+  NotifyInode(&dir, IN_CREATE, 0, pn.name);
+  return OkErrno();
 }
 
 ErrnoOr<std::string> VirtualFilesystem::ReadLink(const Context& ctx,
@@ -604,6 +624,8 @@ ErrnoStatus VirtualFilesystem::RemoveLocked(const Context& ctx,
     return Errno{EBUSY};
   }
   RETURN_IF_ERRNO(parent.Unlink(pn.name, dir));
+  NotifyUnlinked(*child->get());
+  NotifyInode(&parent, IN_DELETE | DirBit(*child->get()), 0, pn.name);
   child->dead_ = true;
   ForgetChild(*pn.parent.dentry, pn.name);
   return OkErrno();
@@ -690,6 +712,20 @@ ErrnoStatus VirtualFilesystem::Rename(const Context& ctx, const PathAt& oldpath,
     return Errno{EBUSY};
   }
   RETURN_IF_ERRNO(odir.Rename(op.name, ndir, np.name, flags));
+  if (HaveWatches()) {
+    const uint32_t cookie = NewMoveCookie();
+    NotifyInode(&odir, IN_MOVED_FROM | DirBit(*src->get()), cookie, op.name);
+    NotifyInode(&ndir, IN_MOVED_TO | DirBit(*src->get()), cookie, np.name);
+    NotifyInode(src->get(), IN_MOVE_SELF);
+    if (exchange) {
+      const uint32_t c2 = NewMoveCookie();
+      NotifyInode(&ndir, IN_MOVED_FROM | DirBit(*dst->get()), c2, np.name);
+      NotifyInode(&odir, IN_MOVED_TO | DirBit(*dst->get()), c2, op.name);
+      NotifyInode(dst->get(), IN_MOVE_SELF);
+    } else if (dst) {
+      NotifyUnlinked(*dst->get());
+    }
+  }
 
   // Move the cached dentries to match.
   ForgetChild(*op.parent.dentry, op.name);
@@ -775,7 +811,10 @@ ErrnoStatus VirtualFilesystem::SetStatLocked(const Context& ctx,
       req.mode = mode & 07777;
     }
   }
-  return inode.SetStat(req);
+  RETURN_IF_ERRNO(inode.SetStat(req));
+  NotifyEventLocked(vd,
+                    (req.mask & SetStatRequest::kSize) ? IN_MODIFY : IN_ATTRIB);
+  return OkErrno();
 }
 
 ErrnoStatus VirtualFilesystem::ChmodAt(const Context& ctx,
@@ -834,7 +873,9 @@ ErrnoStatus VirtualFilesystem::UtimensAt(const Context& ctx,
     if (explicit_time) return Errno{EPERM};
     RETURN_IF_ERRNO(Permission(*ctx.creds, *vd.inode(), kMayWrite));
   }
-  return vd.inode()->SetStat(req);
+  RETURN_IF_ERRNO(vd.inode()->SetStat(req));
+  NotifyEventLocked(vd, IN_ATTRIB);
+  return OkErrno();
 }
 
 ErrnoStatus VirtualFilesystem::Chmod(const Context& ctx, const PathAt& at,
@@ -871,7 +912,9 @@ ErrnoStatus VirtualFilesystem::Truncate(const Context& ctx, const PathAt& at,
   SetStatRequest req;
   req.mask = SetStatRequest::kSize;
   req.size = size;
-  return inode.SetStat(req);
+  RETURN_IF_ERRNO(inode.SetStat(req));
+  NotifyEvent(vd, IN_MODIFY);
+  return OkErrno();
 }
 
 ErrnoStatus VirtualFilesystem::Access(const Context& ctx, const PathAt& at,
@@ -1046,6 +1089,7 @@ ErrnoOr<std::shared_ptr<FileDescription>> VirtualFilesystem::OpenResolved(
     req.mask = SetStatRequest::kSize;
     req.size = 0;
     RETURN_IF_ERRNO(inode.SetStat(req));
+    NotifyEvent(vd, IN_MODIFY);
   }
   std::unique_ptr<FileImpl> impl;
   OpenRequest req;
@@ -1058,8 +1102,31 @@ ErrnoOr<std::shared_ptr<FileDescription>> VirtualFilesystem::OpenResolved(
   } else if (!inode.IsDir()) {
     ASSIGN_OR_RETURN_ERRNO(impl, inode.Open(req));
   }
-  return std::make_shared<FileDescription>(this, vd, nullptr, flags,
-                                           std::move(impl));
+  auto f = std::make_shared<FileDescription>(this, vd, nullptr, flags,
+                                             std::move(impl));
+  NotifyEvent(vd, IN_OPEN);
+  return f;
+}
+
+// --- Events ----------------------------------------------------------------
+
+void VirtualFilesystem::NotifyEvent(const VirtualDentry& vd, uint32_t mask) {
+  if (!HaveWatches() || !vd.ok()) return;
+  absl::ReaderMutexLock l(&ns_mu_);
+  NotifyEventLocked(vd, mask);
+}
+
+void VirtualFilesystem::NotifyEventLocked(const VirtualDentry& vd,
+                                          uint32_t mask) {
+  if (!HaveWatches() || !vd.ok()) return;
+  const Dentry& d = *vd.dentry;
+  mask |= DirBit(*d.get());
+  NotifyInode(d.get(), mask);
+  // A mount root's parent lies in another mount: Linux reports the event
+  // to the parent only within one mount too.
+  if (d.parent_ != nullptr && !d.dead_) {
+    NotifyInode(d.parent_->get(), mask, 0, d.name_);
+  }
 }
 
 }  // namespace sentry::vfs

@@ -216,6 +216,11 @@ class VirtualFilesystem {
   ErrnoOr<std::unique_ptr<FileImpl>> OpenDevice(uint32_t type, uint64_t rdev,
                                                 const OpenRequest& req);
 
+  // inotify hooks (fsnotify.h): reports `mask` (IN_*) on vd's inode and,
+  // with vd's name, to its parent directory. IN_ISDIR is added for
+  // directories. Takes the namespace lock shared; a no-op without watches.
+  void NotifyEvent(const VirtualDentry& vd, uint32_t mask);
+
   // Creates a root Context for tests and the kernel's first task.
   Context RootContext(const VirtualDentry& root);
 
@@ -267,6 +272,8 @@ class VirtualFilesystem {
   ErrnoOr<std::shared_ptr<FileDescription>> OpenResolved(
       const Context& ctx, const VirtualDentry& vd, int flags, bool created);
   // Sticky-bit rule for removing/renaming `victim` from `dir`.
+  void NotifyEventLocked(const VirtualDentry& vd, uint32_t mask)
+      ABSL_SHARED_LOCKS_REQUIRED(ns_mu_);
   static ErrnoStatus CheckSticky(const auth::Credentials& creds, Inode& dir,
                                  Inode& victim);
   ErrnoOr<std::shared_ptr<Mount>> AttachLocked(const VirtualDentry& source,

@@ -2,6 +2,7 @@
 // (process-associated and OFD) between processes, F_SETLKW.
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -304,6 +305,176 @@ TEST_F(DupTest, OfdLocks) {
   a.reset();
   c.reset();
   EXPECT_THAT(fcntl(b.get(), F_OFD_SETLK, &w), SyscallSucceeds());
+}
+
+// What another process sees of [start, start+len) when asking for a write
+// lock: the type of the first conflicting lock, or F_UNLCK.
+short OtherSees(const std::string& path, off_t start, off_t len) {
+  int p[2];
+  if (pipe(p) != 0) return -1;
+  pid_t pid = fork();
+  if (pid == 0) {
+    int fd = open(path.c_str(), O_RDWR);
+    struct flock q = Lock(F_WRLCK, start, len);
+    short t = fcntl(fd, F_GETLK, &q) == 0 ? q.l_type : -1;
+    write(p[1], &t, sizeof(t));
+    _exit(0);
+  }
+  short t = -1;
+  read(p[0], &t, sizeof(t));
+  WaitPid(pid);
+  close(p[0]);
+  close(p[1]);
+  return t;
+}
+
+TEST_F(DupTest, ProcessLockSplitMergeAndConversion) {
+  Fd a = OpenFile();
+  const std::string f = Path("f");
+  struct flock w = Lock(F_WRLCK, 0, 30);
+  ASSERT_THAT(fcntl(a.get(), F_SETLK, &w), SyscallSucceeds());
+  // Unlocking the middle splits the lock in two.
+  struct flock un = Lock(F_UNLCK, 10, 10);
+  ASSERT_THAT(fcntl(a.get(), F_SETLK, &un), SyscallSucceeds());
+  EXPECT_EQ(OtherSees(f, 0, 10), F_WRLCK);
+  EXPECT_EQ(OtherSees(f, 10, 10), F_UNLCK);
+  EXPECT_EQ(OtherSees(f, 20, 10), F_WRLCK);
+  // Converting the head to a read lock leaves the tail a write lock.
+  struct flock rd = Lock(F_RDLCK, 0, 10);
+  ASSERT_THAT(fcntl(a.get(), F_SETLK, &rd), SyscallSucceeds());
+  EXPECT_EQ(OtherSees(f, 0, 10), F_RDLCK);
+  EXPECT_EQ(OtherSees(f, 20, 10), F_WRLCK);
+  // Relocking the hole merges everything into one write lock.
+  struct flock all = Lock(F_WRLCK, 0, 30);
+  ASSERT_THAT(fcntl(a.get(), F_SETLK, &all), SyscallSucceeds());
+  InOtherProcess(f, [&](int fd) {
+    struct flock q = Lock(F_RDLCK, 15, 1);
+    ASSERT_THAT(fcntl(fd, F_GETLK, &q), SyscallSucceeds());
+    EXPECT_EQ(q.l_type, F_WRLCK);
+    EXPECT_EQ(q.l_start, 0);
+    EXPECT_EQ(q.l_len, 30);
+  });
+}
+
+TEST_F(DupTest, LockWhenceAndNegativeLength) {
+  Fd a = OpenFile();
+  ASSERT_THAT(write(a.get(), "0123456789", 10), SyscallSucceeds());
+  ASSERT_THAT(lseek(a.get(), 4, SEEK_SET), SyscallSucceeds());
+  struct flock cur = Lock(F_WRLCK, 1, 2);  // [5, 7)
+  cur.l_whence = SEEK_CUR;
+  ASSERT_THAT(fcntl(a.get(), F_SETLK, &cur), SyscallSucceeds());
+  struct flock end = Lock(F_WRLCK, -2, 2);  // [8, 10)
+  end.l_whence = SEEK_END;
+  ASSERT_THAT(fcntl(a.get(), F_SETLK, &end), SyscallSucceeds());
+  struct flock neg = Lock(F_WRLCK, 2, -2);  // [0, 2)
+  ASSERT_THAT(fcntl(a.get(), F_SETLK, &neg), SyscallSucceeds());
+  const std::string f = Path("f");
+  EXPECT_EQ(OtherSees(f, 5, 2), F_WRLCK);
+  EXPECT_EQ(OtherSees(f, 7, 1), F_UNLCK);
+  EXPECT_EQ(OtherSees(f, 9, 1), F_WRLCK);
+  EXPECT_EQ(OtherSees(f, 0, 1), F_WRLCK);
+  EXPECT_EQ(OtherSees(f, 2, 3), F_UNLCK);
+  struct flock before = Lock(F_WRLCK, -1, 1);
+  EXPECT_THAT(fcntl(a.get(), F_SETLK, &before), SyscallFailsWithErrno(EINVAL));
+  struct flock whence = Lock(F_WRLCK, 0, 1);
+  whence.l_whence = 7;
+  EXPECT_THAT(fcntl(a.get(), F_SETLK, &whence), SyscallFailsWithErrno(EINVAL));
+}
+
+TEST_F(DupTest, ProcessLocksDieWithTheProcess) {
+  Fd a = OpenFile();
+  int ready[2], go[2];
+  ASSERT_THAT(pipe(ready), SyscallSucceeds());
+  ASSERT_THAT(pipe(go), SyscallSucceeds());
+  pid_t pid = fork();
+  if (pid == 0) {
+    // Locks through the inherited description, shared with the parent.
+    struct flock w = Lock(F_WRLCK, 0, 0);
+    int r = fcntl(a.get(), F_SETLK, &w);
+    write(ready[1], "r", 1);
+    char c;
+    read(go[0], &c, 1);
+    _exit(r == 0 ? 0 : 1);
+  }
+  char c;
+  ASSERT_THAT(read(ready[0], &c, 1), SyscallSucceeds());
+  EXPECT_EQ(OtherSees(Path("f"), 0, 1), F_WRLCK);
+  ASSERT_THAT(write(go[1], "g", 1), SyscallSucceeds());
+  int status = WaitPid(pid);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  // The description lives on in the parent; the child's lock does not.
+  EXPECT_EQ(OtherSees(Path("f"), 0, 1), F_UNLCK);
+  for (int fd : {ready[0], ready[1], go[0], go[1]}) close(fd);
+}
+
+void NoopHandler(int) {}
+
+TEST_F(DupTest, SetlkwIsInterruptedBySignal) {
+  Fd a = OpenFile();
+  struct flock fl = Lock(F_WRLCK, 0, 1);
+  ASSERT_THAT(fcntl(a.get(), F_SETLK, &fl), SyscallSucceeds());
+  int ready[2];
+  ASSERT_THAT(pipe(ready), SyscallSucceeds());
+  pid_t pid = fork();
+  if (pid == 0) {
+    struct sigaction sa = {};
+    sa.sa_handler = NoopHandler;  // no SA_RESTART: EINTR
+    sigaction(SIGUSR1, &sa, nullptr);
+    int fd = open(Path("f").c_str(), O_RDWR);
+    write(ready[1], "r", 1);
+    struct flock w = Lock(F_WRLCK, 0, 1);
+    int r = fcntl(fd, F_SETLKW, &w);
+    _exit(r == -1 && errno == EINTR ? 0 : 1);
+  }
+  char c;
+  ASSERT_THAT(read(ready[0], &c, 1), SyscallSucceeds());
+  // A signal that lands before the child blocks only runs the handler, so
+  // keep signalling (bounded) until the child has left.
+  int status = -1;
+  for (int i = 0; i < 1000; ++i) {
+    kill(pid, SIGUSR1);
+    usleep(5000);
+    if (waitpid(pid, &status, WNOHANG) == pid) break;
+  }
+  if (!WIFEXITED(status)) {
+    kill(pid, SIGKILL);
+    status = WaitPid(pid);
+  }
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  close(ready[0]);
+  close(ready[1]);
+}
+
+TEST_F(DupTest, Flock) {
+  Fd a = OpenFile(O_RDONLY);  // flock needs no write access.
+  ASSERT_THAT(flock(a.get(), LOCK_EX), SyscallSucceeds());
+  // flock and POSIX locks do not interact.
+  InOtherProcess(Path("f"), [](int fd) {
+    struct flock w = Lock(F_WRLCK, 0, 0);
+    EXPECT_THAT(fcntl(fd, F_SETLK, &w), SyscallSucceeds());
+  });
+  // Another description conflicts, even in this process.
+  Fd b(open(Path("f").c_str(), O_RDONLY));
+  EXPECT_THAT(flock(b.get(), LOCK_SH | LOCK_NB),
+              SyscallFailsWithErrno(EWOULDBLOCK));
+  // A dup shares the lock; converting it to shared lets b share too.
+  Fd c(dup(a.get()));
+  ASSERT_THAT(flock(c.get(), LOCK_SH), SyscallSucceeds());
+  EXPECT_THAT(flock(b.get(), LOCK_SH | LOCK_NB), SyscallSucceeds());
+  EXPECT_THAT(flock(a.get(), LOCK_EX | LOCK_NB),
+              SyscallFailsWithErrno(EWOULDBLOCK));
+  ASSERT_THAT(flock(b.get(), LOCK_UN), SyscallSucceeds());
+  // The lock goes when the description's last descriptor closes.
+  ASSERT_THAT(flock(a.get(), LOCK_EX | LOCK_NB), SyscallSucceeds());
+  EXPECT_THAT(flock(b.get(), LOCK_EX | LOCK_NB),
+              SyscallFailsWithErrno(EWOULDBLOCK));
+  a.reset();
+  EXPECT_THAT(flock(b.get(), LOCK_EX | LOCK_NB),
+              SyscallFailsWithErrno(EWOULDBLOCK));
+  c.reset();
+  EXPECT_THAT(flock(b.get(), LOCK_EX | LOCK_NB), SyscallSucceeds());
+  EXPECT_THAT(flock(b.get(), 0), SyscallFailsWithErrno(EINVAL));
+  EXPECT_THAT(flock(b.get(), LOCK_SH | LOCK_EX), SyscallFailsWithErrno(EINVAL));
 }
 
 TEST_F(DupTest, CloseTwiceIsEbadf) {

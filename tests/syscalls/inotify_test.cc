@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/inotify.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -126,6 +127,47 @@ TEST_F(InotifyTest, DeleteSelf) {
   ASSERT_EQ(ev.size(), 2u);
   EXPECT_EQ(ev[0].mask, static_cast<uint32_t>(IN_DELETE_SELF));
   EXPECT_EQ(ev[1].mask, static_cast<uint32_t>(IN_IGNORED));
+}
+
+TEST_F(InotifyTest, MaskAddCloseNowriteAndFionread) {
+  WriteFile(Path("f"), "");
+  int wd = inotify_add_watch(fd_.get(), Path("f").c_str(), IN_OPEN);
+  ASSERT_THAT(wd, SyscallSucceeds());
+  EXPECT_THAT(inotify_add_watch(fd_.get(), Path("f").c_str(),
+                                IN_CLOSE_NOWRITE | IN_MASK_ADD),
+              SyscallSucceedsWithValue(wd));
+  { Fd r(open(Path("f").c_str(), O_RDONLY)); }
+  int n = 0;
+  ASSERT_THAT(ioctl(fd_.get(), FIONREAD, &n), SyscallSucceeds());
+  EXPECT_EQ(n, static_cast<int>(2 * sizeof(struct inotify_event)));
+  auto ev = Drain(fd_.get());
+  ASSERT_EQ(ev.size(), 2u);
+  EXPECT_EQ(ev[0].mask, static_cast<uint32_t>(IN_OPEN));
+  EXPECT_EQ(ev[1].mask, static_cast<uint32_t>(IN_CLOSE_NOWRITE));
+  EXPECT_THAT(
+      inotify_add_watch(fd_.get(), Path("f").c_str(), IN_OPEN | IN_MASK_CREATE),
+      SyscallFailsWithErrno(EEXIST));
+}
+
+TEST_F(InotifyTest, SubdirectoryEventsAndNamePadding) {
+  int wd = inotify_add_watch(fd_.get(), dir_.c_str(), IN_CREATE | IN_DELETE);
+  ASSERT_THAT(wd, SyscallSucceeds());
+  ASSERT_THAT(mkdir(Path("sub").c_str(), 0755), SyscallSucceeds());
+  ASSERT_THAT(rmdir(Path("sub").c_str()), SyscallSucceeds());
+  alignas(struct inotify_event) char buf[4096];
+  ssize_t got = read(fd_.get(), buf, sizeof(buf));
+  ASSERT_GT(got, 0);
+  auto* e = reinterpret_cast<struct inotify_event*>(buf);
+  EXPECT_EQ(e->mask, static_cast<uint32_t>(IN_CREATE | IN_ISDIR));
+  // Names are NUL-padded to a multiple of the header size.
+  EXPECT_EQ(e->len % sizeof(struct inotify_event), 0u);
+  EXPECT_GE(e->len, 4u);
+  EXPECT_STREQ(e->name, "sub");
+  auto* e2 = reinterpret_cast<struct inotify_event*>(
+      buf + sizeof(struct inotify_event) + e->len);
+  ASSERT_EQ(got,
+            static_cast<ssize_t>(2 * (sizeof(struct inotify_event) + e->len)));
+  EXPECT_EQ(e2->mask, static_cast<uint32_t>(IN_DELETE | IN_ISDIR));
 }
 
 TEST_F(InotifyTest, ErrorsAndPolling) {

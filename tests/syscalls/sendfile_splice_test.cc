@@ -2,6 +2,9 @@
 #include <fcntl.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <string>
@@ -106,6 +109,53 @@ TEST_F(SpliceTest, SpliceFileToPipeToFile) {
               SyscallFailsWithErrno(ESPIPE));
   close(p[0]);
   close(p[1]);
+}
+
+TEST_F(SpliceTest, SpliceWithoutOffsetAdvancesFilePosition) {
+  Fd in(open(Path("src").c_str(), O_RDONLY));
+  int p[2];
+  ASSERT_THAT(pipe(p), SyscallSucceeds());
+  ASSERT_THAT(splice(in.get(), nullptr, p[1], nullptr, 100, 0),
+              SyscallSucceedsWithValue(100));
+  EXPECT_THAT(lseek(in.get(), 0, SEEK_CUR), SyscallSucceedsWithValue(100));
+  char buf[100];
+  ASSERT_THAT(read(p[0], buf, 100), SyscallSucceedsWithValue(100));
+  EXPECT_EQ(std::string(buf, 100), data_.substr(0, 100));
+  close(p[0]);
+  close(p[1]);
+}
+
+TEST_F(SpliceTest, VmspliceFallocateFadvise) {
+  int p[2];
+  ASSERT_THAT(pipe(p), SyscallSucceeds());
+  char data[] = "vmsplice!";
+  struct iovec iov = {data, 9};
+  ASSERT_THAT(vmsplice(p[1], &iov, 1, 0), SyscallSucceedsWithValue(9));
+  char buf[9];
+  ASSERT_THAT(read(p[0], buf, 9), SyscallSucceedsWithValue(9));
+  EXPECT_EQ(std::string(buf, 9), "vmsplice!");
+  EXPECT_THAT(syscall(SYS_fadvise64, p[0], 0, 0, POSIX_FADV_NORMAL),
+              SyscallFailsWithErrno(ESPIPE));
+  close(p[0]);
+  close(p[1]);
+
+  Fd f(open(Path("g").c_str(), O_RDWR | O_CREAT, 0644));
+  ASSERT_THAT(fallocate(f.get(), 0, 0, 8192), SyscallSucceeds());
+  struct stat st;
+  ASSERT_THAT(fstat(f.get(), &st), SyscallSucceeds());
+  EXPECT_EQ(st.st_size, 8192);
+  // Never shrinks.
+  ASSERT_THAT(fallocate(f.get(), 0, 0, 10), SyscallSucceeds());
+  ASSERT_THAT(fstat(f.get(), &st), SyscallSucceeds());
+  EXPECT_EQ(st.st_size, 8192);
+  EXPECT_THAT(fallocate(f.get(), 0, -1, 10), SyscallFailsWithErrno(EINVAL));
+  EXPECT_THAT(fallocate(f.get(), 0, 0, 0), SyscallFailsWithErrno(EINVAL));
+  Fd ro(open(Path("src").c_str(), O_RDONLY));
+  EXPECT_THAT(fallocate(ro.get(), 0, 0, 10), SyscallFailsWithErrno(EBADF));
+  EXPECT_THAT(syscall(SYS_fadvise64, f.get(), 0, 0, POSIX_FADV_SEQUENTIAL),
+              SyscallSucceeds());
+  EXPECT_THAT(syscall(SYS_fadvise64, f.get(), 0, 0, 99),
+              SyscallFailsWithErrno(EINVAL));
 }
 
 TEST_F(SpliceTest, SpliceNonblockEmptyPipe) {

@@ -86,6 +86,48 @@ ErrnoOr<size_t> Pipe::Write(vfs::IoSrc& src, const vfs::IoOptions& opts) {
   }
 }
 
+ErrnoOr<size_t> Pipe::Peek(vfs::IoDst& dst, const vfs::IoOptions& opts) {
+  if (dst.size() == 0) return size_t{0};
+  vfs::WaiterRegistration reg(opts.waiter, &mu_, &cv_);
+  absl::MutexLock l(&mu_);
+  for (;;) {
+    if (size_ > 0) {
+      const size_t want = std::min(size_, dst.size());
+      size_t done = 0;
+      while (done < want) {
+        size_t pos = (head_ + done) % ring_.size();
+        size_t chunk = std::min(want - done, ring_.size() - pos);
+        auto n = dst.CopyOut(
+            done, std::span<const std::byte>(ring_.data() + pos, chunk));
+        if (!n.ok() || *n == 0) break;
+        done += *n;
+        if (*n < chunk) break;
+      }
+      if (done == 0) return Errno{EFAULT};
+      return done;
+    }
+    if (writers_ == 0) return size_t{0};
+    if (opts.nonblock) return Errno{EAGAIN};
+    if (opts.waiter && opts.waiter->interrupted()) return Errno{EINTR};
+    cv_.Wait(&mu_);
+  }
+}
+
+void Pipe::Consume(size_t n) {
+  absl::MutexLock l(&mu_);
+  n = std::min(n, size_);
+  if (n == 0) return;
+  head_ = (head_ + n) % ring_.size();
+  size_ -= n;
+  if (size_ == 0) head_ = 0;
+  WakeLocked();
+}
+
+size_t Pipe::Free() {
+  absl::MutexLock l(&mu_);
+  return ring_.size() - size_;
+}
+
 void Pipe::AddEnds(bool reader, bool writer) {
   absl::MutexLock l(&mu_);
   if (reader) {
@@ -195,7 +237,7 @@ ErrnoOr<size_t> PipeFile::Write(vfs::IoSrc& src, int64_t,
 ErrnoOr<int64_t> PipeFile::Ioctl(uint32_t cmd, uint64_t arg,
                                  vfs::IoctlCaller& caller) {
   if (cmd != FIONREAD) return Errno{ENOTTY};
-  int n = static_cast<int>(pipe_->Queued());
+  const int n = static_cast<int>(pipe_->Queued());
   RETURN_IF_ERRNO(caller.CopyOut(
       arg, std::span<const std::byte>(reinterpret_cast<const std::byte*>(&n),
                                       sizeof(n))));

@@ -51,6 +51,14 @@ class Pipe {
   ErrnoStatus OpenFifo(bool reader, bool writer, bool nonblock,
                        vfs::Waiter* waiter);
 
+  // splice(2)/tee(2): copies up to dst.size() queued bytes without
+  // consuming them, waiting for data like Read (0 at EOF, EAGAIN when
+  // opts.nonblock). Consume then drops the bytes actually used.
+  ErrnoOr<size_t> Peek(vfs::IoDst& dst, const vfs::IoOptions& opts);
+  void Consume(size_t n);
+  // Bytes that fit without blocking.
+  size_t Free();
+
   // Bytes queued (FIONREAD).
   size_t Queued();
   size_t capacity();
