@@ -23,9 +23,17 @@ ProcEntry Entry(std::string name, uint32_t mode, uint32_t uid) {
 }
 
 // Linux's task state letter.
+// 'R' for a group with a thread in application code or making this very
+// call (reading its own stat), 'S' when every thread waits in the sentry.
 char StateOf(const ThreadGroup& tg) {
   if (tg.zombie) return 'Z';
   if (tg.stopped) return 'T';
+  Task* self = current_task;
+  for (Task* t : tg.tasks) {
+    if (t == self || t->running_app.load(std::memory_order_relaxed)) {
+      return 'R';
+    }
+  }
   return 'S';
 }
 
@@ -64,9 +72,12 @@ std::string Status(ThreadGroup& tg, Task& t) {
       "CapEff:\t%016x\nCapBnd:\t%016x\nCapAmb:\t%016x\nNoNewPrivs:\t%d\n"
       "Seccomp:\t0\n",
       t.name(), StateOf(tg),
-      tg.zombie ? "zombie" : (tg.stopped ? "stopped" : "sleeping"), tg.tgid,
-      t.tid(), ppid, c->real_uid, c->effective_uid, c->saved_uid, c->fs_uid,
-      c->real_gid, c->effective_gid, c->saved_gid, c->fs_gid,
+      StateOf(tg) == 'Z'   ? "zombie"
+      : StateOf(tg) == 'T' ? "stopped"
+      : StateOf(tg) == 'R' ? "running"
+                           : "sleeping",
+      tg.tgid, t.tid(), ppid, c->real_uid, c->effective_uid, c->saved_uid,
+      c->fs_uid, c->real_gid, c->effective_gid, c->saved_gid, c->fs_gid,
       absl::StrJoin(c->groups, " "), tg.tgid, t.tid(),
       tg.pgrp ? tg.pgrp->pgid : 0, tg.pgrp ? tg.pgrp->session->sid : 0,
       static_cast<int>(tg.tasks.size()),

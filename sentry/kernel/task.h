@@ -323,6 +323,13 @@ class Task {
   absl::CondVar block_cv_;
   bool notified_ ABSL_GUARDED_BY(block_mu_) = false;
   std::atomic<bool> interrupted_{false};
+
+ public:
+  // True while the task runs application code (inside Switch): procfs
+  // reports such a task as running ('R') rather than sleeping.
+  std::atomic<bool> running_app{false};
+
+ private:
   vfs::Waiter vfs_waiter_;
   std::atomic<bool> killed_{false};
   bool exited_ = false;  // kernel mu

@@ -184,7 +184,9 @@ void Task::Run() {
     TimerQueue::Id cpu_wake = 0;
     if (cpu_timers) cpu_wake = ScheduleCpuItimerWake();
     int64_t t0 = NowNs();
+    running_app.store(true, std::memory_order_relaxed);
     StopReason stop = ctx_->Switch(*mm_->address_space(), regs_);
+    running_app.store(false, std::memory_order_relaxed);
     int64_t t1 = NowNs();
     utime_ns += t1 - t0;
     if (cpu_timers) {

@@ -279,10 +279,21 @@ SyscallResult Setrlimit(Task& t, int res, UserPtr<rlimit> in) {
   return Prlimit64(t, 0, res, in, UserPtr<rlimit>());
 }
 
+// Getcpu implements getcpu(2): the sentry does not pin tasks, so it reports
+// CPU 0 of node 0 (a valid answer for any unpinned thread).
+SyscallResult Getcpu(Task& t, UserAddr cpu, UserAddr node, UserAddr) {
+  uint32_t zero = 0;
+  if (cpu.value() != 0) RETURN_IF_ERRNO(t.mm().CopyOutFull(cpu, &zero, 4));
+  if (node.value() != 0) RETURN_IF_ERRNO(t.mm().CopyOutFull(node, &zero, 4));
+  return SyscallResult::Value(0);
+}
+
 }  // namespace
 
 void RegisterMiscSyscalls(SyscallTable& tab) {
   tab.Set(__NR_uname, Adapt<&Uname>, Support::kFull);
+  tab.Set(__NR_getcpu, Adapt<&Getcpu>, Support::kPartial,
+          "always CPU 0, node 0");
   tab.Set(__NR_getrandom, Adapt<&Getrandom>, Support::kFull);
   tab.Set(__NR_prctl, Adapt<&Prctl>, Support::kPartial,
           "names, pdeathsig, no_new_privs, dumpable, caps, tid address");

@@ -54,12 +54,20 @@ ErrnoOr<vfs::Stat> StatAt(Task& t, int dirfd, UserAddr path_addr, int flags) {
   auto st = SandboxVfs()->GetStat(ctx, vfs::PathAt{start, path}, follow);
   if (!st.ok() && st.error() == Errno{ENOENT} && follow) {
     // /proc/self/fd/N of a pipe or socket: the file itself.
-    if (vfs::FileRef f = SandboxVfs()->AnonymousMagicLink(
-            ctx, vfs::PathAt{start, path})) {
+    if (vfs::FileRef f =
+            SandboxVfs()->AnonymousMagicLink(ctx, vfs::PathAt{start, path})) {
       return f->GetStat();
     }
   }
   return st;
+}
+
+// What an empty path with AT_EMPTY_PATH names: dirfd's file (or the cwd).
+ErrnoOr<vfs::VirtualDentry> EmptyPathTarget(Task& t, int dirfd) {
+  if (dirfd == AT_FDCWD) return TaskContext(t).cwd;
+  ASSIGN_OR_RETURN_ERRNO(vfs::FileRef f, GetFile(t, dirfd));
+  if (!f->location().ok()) return Errno{EBADF};
+  return f->location();
 }
 
 SyscallResult Stat(Task& t, UserAddr path, UserAddr out) {
@@ -160,6 +168,15 @@ SyscallResult DoAccess(Task& t, int dirfd, UserAddr path, int mode, int flags) {
   if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EACCESS | AT_EMPTY_PATH)) {
     return Errno{EINVAL};
   }
+  if (flags & AT_EMPTY_PATH) {
+    ASSIGN_OR_RETURN_ERRNO(std::string p, PathArg(t, path));
+    if (p.empty()) {
+      ASSIGN_OR_RETURN_ERRNO(vfs::VirtualDentry vd, EmptyPathTarget(t, dirfd));
+      return SyscallResult::From(
+          SandboxVfs()->Access(TaskContext(t), vfs::PathAt{vd, ""}, mode, false,
+                               flags & AT_EACCESS));
+    }
+  }
   return SyscallResult::From(
       WithPath(t, dirfd, path, [&](vfs::Context& c, vfs::PathAt at) {
         return SandboxVfs()->Access(c, at, mode, !(flags & AT_SYMLINK_NOFOLLOW),
@@ -181,11 +198,20 @@ SyscallResult Faccessat2(Task& t, Fd dirfd, UserAddr path, int mode,
 SyscallResult DoReadlink(Task& t, int dirfd, UserAddr path, UserAddr buf,
                          int size) {
   if (size <= 0) return Errno{EINVAL};
-  ASSIGN_OR_RETURN_ERRNO(
-      std::string target,
-      WithPath(t, dirfd, path, [](vfs::Context& ctx, vfs::PathAt at) {
-        return SandboxVfs()->ReadLink(ctx, at);
-      }));
+  ASSIGN_OR_RETURN_ERRNO(std::string p, PathArg(t, path));
+  std::string target;
+  if (p.empty()) {
+    // readlinkat(fd, "") reads the link an O_PATH|O_NOFOLLOW fd refers to.
+    if (dirfd == AT_FDCWD) return Errno{ENOENT};
+    ASSIGN_OR_RETURN_ERRNO(vfs::VirtualDentry vd, EmptyPathTarget(t, dirfd));
+    ASSIGN_OR_RETURN_ERRNO(
+        target, SandboxVfs()->ReadLink(TaskContext(t), vfs::PathAt{vd, ""}));
+  } else {
+    ASSIGN_OR_RETURN_ERRNO(
+        target, WithPath(t, dirfd, path, [](vfs::Context& ctx, vfs::PathAt at) {
+          return SandboxVfs()->ReadLink(ctx, at);
+        }));
+  }
   size_t n = std::min<size_t>(target.size(), static_cast<size_t>(size));
   RETURN_IF_ERRNO(t.mm().CopyOutFull(buf, target.data(), n));
   return SyscallResult::Value(static_cast<int64_t>(n));

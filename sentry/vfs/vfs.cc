@@ -584,7 +584,11 @@ ErrnoStatus VirtualFilesystem::Link(const Context& ctx, const PathAt& oldpath,
 
 ErrnoOr<std::string> VirtualFilesystem::ReadLink(const Context& ctx,
                                                  const PathAt& at) {
-  ASSIGN_OR_RETURN_ERRNO(VirtualDentry vd, Resolve(ctx, at, false));
+  // An empty path names at.start itself (readlinkat on an O_PATH fd).
+  VirtualDentry vd = at.start;
+  if (!at.path.empty() || !vd.ok()) {
+    ASSIGN_OR_RETURN_ERRNO(vd, Resolve(ctx, at, false));
+  }
   if (!vd.inode()->IsSymlink()) return Errno{EINVAL};
   return vd.inode()->ReadLink();
 }
@@ -926,7 +930,11 @@ ErrnoStatus VirtualFilesystem::Access(const Context& ctx, const PathAt& at,
     c.creds =
         std::make_shared<const auth::Credentials>(ctx.creds->ForAccessCheck());
   }
-  ASSIGN_OR_RETURN_ERRNO(VirtualDentry vd, Resolve(c, at, follow));
+  // An empty path names at.start itself (faccessat2's AT_EMPTY_PATH).
+  VirtualDentry vd = at.start;
+  if (!at.path.empty() || !vd.ok()) {
+    ASSIGN_OR_RETURN_ERRNO(vd, Resolve(c, at, follow));
+  }
   if (mode == F_OK) return OkErrno();
   Inode& inode = *vd.inode();
   MountFlags mf;
