@@ -182,6 +182,7 @@ ErrnoOr<Task*> Kernel::Clone(Task& parent, const CloneArgs& a) {
       ctg.argv = ptg.argv;
       ctg.envp = ptg.envp;
       ctg.exe = ptg.exe;
+      ctg.personality = ptg.personality;
       ctg.handlers = (f & CLONE_SIGHAND)
                          ? ptg.handlers
                          : std::make_shared<SignalHandlers>(*ptg.handlers);
@@ -189,6 +190,7 @@ ErrnoOr<Task*> Kernel::Clone(Task& parent, const CloneArgs& a) {
       ctg.ctty_detached = ptg.ctty_detached;
     }
     child->mask = parent.mask;
+    child->nice = parent.nice;
   }
 
   child->mm_ = std::move(mm);

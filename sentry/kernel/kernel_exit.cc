@@ -64,7 +64,18 @@ void Kernel::GroupBecameZombieLocked(ThreadGroup& tg) {
       if (g.get() != &tg) GroupExitLocked(*g, KilledStatus(SIGKILL, false));
     }
   }
-  ThreadGroup* reaper = init_.get() == &tg ? nullptr : init_.get();
+  // Orphans go to the nearest live ancestor that is a child subreaper,
+  // else to init (Linux's find_new_reaper).
+  ThreadGroup* reaper = nullptr;
+  if (init_.get() != &tg) {
+    for (ThreadGroup* a = tg.parent; a != nullptr; a = a->parent) {
+      if (a->child_subreaper && !a->exiting && !a->zombie) {
+        reaper = a;
+        break;
+      }
+    }
+    if (reaper == nullptr) reaper = init_.get();
+  }
   std::vector<ThreadGroup*> orphans(tg.children.begin(), tg.children.end());
   tg.children.clear();
   for (ThreadGroup* c : orphans) {

@@ -185,6 +185,12 @@ class ThreadGroup {
 
   // Timers (kernel mu).
   std::shared_ptr<PosixTimer> itimer_real;
+  // personality(2) flags (PER_LINUX plus ADDR_NO_RANDOMIZE and friends):
+  // kept and inherited, not acted on.
+  uint32_t personality = 0;  // kernel mu
+  // PR_SET_CHILD_SUBREAPER: orphaned descendants are reparented here
+  // rather than to init. Kernel mu.
+  bool child_subreaper = false;
   // ITIMER_VIRTUAL (user time) and ITIMER_PROF (user + system time) count
   // the CPU time tasks spend in application code (Switch) and in the
   // sentry serving their syscalls; see ChargeCpuItimersLocked (timers.h).
@@ -254,6 +260,9 @@ class Task {
 
   // --- signals (kernel mu) ---
   SigSet mask;
+  // The nice value (-20..19) getpriority/setpriority see; the sentry's host
+  // threads are not reprioritised (advisory, as sched_setaffinity). Kernel mu.
+  int nice = 0;
   // Mask to restore after a sigsuspend/ppoll/pselect call's handler runs.
   std::optional<SigSet> saved_mask;
   PendingSignals pending;

@@ -158,12 +158,20 @@ SyscallResult Prctl(Task& t, int option, uint64_t a2, uint64_t a3, uint64_t a4,
     case PR_GET_TID_ADDRESS:
       return SyscallResult::From(t.mm().CopyOutObj(
           UserPtr<uint64_t>(UserAddr(a2)), t.clear_child_tid.value()));
-    case PR_GET_CHILD_SUBREAPER:
+    case PR_GET_CHILD_SUBREAPER: {
+      int v;
+      {
+        absl::MutexLock l(t.kernel().mu());
+        v = t.tg().child_subreaper ? 1 : 0;
+      }
       return SyscallResult::From(
-          t.mm().CopyOutObj(UserPtr<int>(UserAddr(a2)), 0));
-    case PR_SET_CHILD_SUBREAPER:
-      // Partial: accepted; orphans are still reparented to init.
+          t.mm().CopyOutObj(UserPtr<int>(UserAddr(a2)), v));
+    }
+    case PR_SET_CHILD_SUBREAPER: {
+      absl::MutexLock l(t.kernel().mu());
+      t.tg().child_subreaper = a2 != 0;
       return SyscallResult::Value(0);
+    }
     case PR_GET_THP_DISABLE:
       return SyscallResult::Value(0);
     case PR_SET_THP_DISABLE:
@@ -279,6 +287,20 @@ SyscallResult Setrlimit(Task& t, int res, UserPtr<rlimit> in) {
   return Prlimit64(t, 0, res, in, UserPtr<rlimit>());
 }
 
+// Personality implements personality(2): 0xffffffff queries; only the
+// Linux execution domain (PER_LINUX, PER_LINUX32 refused) with its flags is
+// accepted. Flags are kept and inherited, not acted on (address space
+// randomisation is the memory manager's choice).
+SyscallResult Personality(Task& t, uint32_t persona) {
+  absl::MutexLock l(t.kernel().mu());
+  uint32_t old = t.tg().personality;
+  if (persona != 0xffffffff) {
+    if ((persona & 0xff) != 0 /* PER_LINUX */) return Errno{EINVAL};
+    t.tg().personality = persona;
+  }
+  return SyscallResult::Value(old);
+}
+
 // Getcpu implements getcpu(2): the sentry does not pin tasks, so it reports
 // CPU 0 of node 0 (a valid answer for any unpinned thread).
 SyscallResult Getcpu(Task& t, UserAddr cpu, UserAddr node, UserAddr) {
@@ -292,6 +314,8 @@ SyscallResult Getcpu(Task& t, UserAddr cpu, UserAddr node, UserAddr) {
 
 void RegisterMiscSyscalls(SyscallTable& tab) {
   tab.Set(__NR_uname, Adapt<&Uname>, Support::kFull);
+  tab.Set(__NR_personality, Adapt<&Personality>, Support::kPartial,
+          "PER_LINUX only; flags kept, not acted on");
   tab.Set(__NR_getcpu, Adapt<&Getcpu>, Support::kPartial,
           "always CPU 0, node 0");
   tab.Set(__NR_getrandom, Adapt<&Getrandom>, Support::kFull);

@@ -5,8 +5,10 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 
+#include <algorithm>
 #include <cstring>
 #include <thread>
+#include <vector>
 
 #include "sentry/syscalls/sys_common.h"
 #include "sentry/syscalls/syscall_table.h"
@@ -393,20 +395,71 @@ SyscallResult SchedGetPriorityMin(Task& t, int policy) {
   }
 }
 
-// Getpriority implements getpriority(2): nice 0 for everyone (returns
-// 20 - nice, the raw syscall convention).
-SyscallResult Getpriority(Task& t, int which, int who) {
-  if (which < PRIO_PROCESS || which > PRIO_USER) {
-    return SyscallResult::Error(Errno{EINVAL});
+// The tasks getpriority/setpriority address. Requires the kernel mu.
+ErrnoOr<std::vector<Task*>> PriorityTargetsLocked(Task& t, int which, int who) {
+  std::vector<Task*> out;
+  kernel::PidNamespace& ns = t.kernel().pidns();
+  switch (which) {
+    case PRIO_PROCESS: {
+      Task* target = FindTaskLocked(t, who);
+      if (target != nullptr) out.push_back(target);
+      break;
+    }
+    case PRIO_PGRP: {
+      int pgid = who == 0 ? t.tg().pgrp->pgid : who;
+      for (auto& [tgid, tg] : ns.thread_groups) {
+        if (tg->pgrp != nullptr && tg->pgrp->pgid == pgid) {
+          for (Task* x : tg->tasks) out.push_back(x);
+        }
+      }
+      break;
+    }
+    case PRIO_USER: {
+      uint32_t uid =
+          who == 0 ? t.creds()->real_uid : static_cast<uint32_t>(who);
+      for (auto& [tgid, tg] : ns.thread_groups) {
+        for (Task* x : tg->tasks) {
+          if (x->creds()->real_uid == uid) out.push_back(x);
+        }
+      }
+      break;
+    }
+    default:
+      return Errno{EINVAL};
   }
-  return SyscallResult::Value(20);
+  if (out.empty()) return Errno{ESRCH};
+  return out;
 }
 
-// Setpriority implements setpriority(2). Partial: accepted, not applied.
+// Getpriority implements getpriority(2): 20 - the lowest nice value among
+// the targets (the raw syscall convention). Nice values are advisory.
+SyscallResult Getpriority(Task& t, int which, int who) {
+  absl::MutexLock l(t.kernel().mu());
+  ASSIGN_OR_RETURN_ERRNO(std::vector<Task*> targets,
+                         PriorityTargetsLocked(t, which, who));
+  int best = 19;
+  for (Task* x : targets) best = std::min(best, x->nice);
+  return SyscallResult::Value(20 - best);
+}
+
+// Setpriority implements setpriority(2) with Linux's checks: lowering the
+// nice value needs CAP_SYS_NICE (EACCES), changing another user's tasks
+// needs a matching uid or CAP_SYS_NICE (EPERM). Advisory.
 SyscallResult Setpriority(Task& t, int which, int who, int prio) {
-  if (which < PRIO_PROCESS || which > PRIO_USER) {
-    return SyscallResult::Error(Errno{EINVAL});
+  prio = std::clamp(prio, -20, 19);
+  const bool cap = t.creds()->HasCapability(CAP_SYS_NICE);
+  const uint32_t euid = t.creds()->effective_uid;
+  absl::MutexLock l(t.kernel().mu());
+  ASSIGN_OR_RETURN_ERRNO(std::vector<Task*> targets,
+                         PriorityTargetsLocked(t, which, who));
+  for (Task* x : targets) {
+    auto c = x->creds();
+    if (!cap && c->real_uid != euid && c->effective_uid != euid) {
+      return Errno{EPERM};
+    }
+    if (prio < x->nice && !cap) return Errno{EACCES};
   }
+  for (Task* x : targets) x->nice = prio;
   return SyscallResult::Value(0);
 }
 
@@ -444,9 +497,9 @@ void RegisterThreadSyscalls(SyscallTable& tab) {
   tab.Set(__NR_sched_get_priority_min, Adapt<&SchedGetPriorityMin>,
           Support::kFull);
   tab.Set(__NR_getpriority, Adapt<&Getpriority>, Support::kPartial,
-          "nice is always 0");
+          "nice values are kept, host threads are not reprioritised");
   tab.Set(__NR_setpriority, Adapt<&Setpriority>, Support::kPartial,
-          "accepted, not applied");
+          "nice values are kept, host threads are not reprioritised");
   tab.Set(__NR_rseq, nullptr, Support::kNone,
           "ENOSYS: glibc and tcmalloc fall back");
 }
