@@ -158,15 +158,7 @@ TEST_F(EndToEndTest, StraceLogsTheProgramsCalls) {
 namespace sentry::syscalls {
 namespace {
 
-// DISABLED until sentry/mm's Fork write-protects the parent correctly:
-// MemoryManager::Fork calls AddressSpace::Protect over each whole VMA, and
-// the stub's mprotect fails with ENOMEM (protecting nothing) when the range
-// starts with pages the stub has not mapped yet (lazy faults), so the
-// parent keeps writing into frames it now shares with the child and the
-// child's stack is corrupted (it dies with SIGSEGV right after fork).
-// Protecting only the stub-mapped pages fixes it (verified locally: this
-// test then passes). Run with --gtest_also_run_disabled_tests.
-TEST_F(EndToEndTest, DISABLED_BusyboxShellForkAndWait) {
+TEST_F(EndToEndTest, BusyboxShellForkAndWait) {
   if (access("/bin/busybox", X_OK) != 0) GTEST_SKIP() << "no /bin/busybox";
   if (getenv("E2E_STRACE") != nullptr) {
     base::AddLogSink(2, base::LogFormat::kText, base::LogLevel::kDebug, false);
