@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <fstream>
 #include <string>
 
 #include "tests/syscalls/util/test_util.h"
@@ -861,6 +862,21 @@ TEST(TtyTest, OrphanedBackgroundReadFailsWithEio) {
 // --- a real program
 // -----------------------------------------------------------
 
+// Waits until process `pid` runs `comm` (has exec'd it). The shell hands
+// the terminal to a job's group right after fork; a ^Z or ^C that arrives
+// before the child has exec'd (its handlers still the interactive shell's
+// SIG_IGN) is ignored, and the test would wait forever.
+void WaitUntilRunning(pid_t pid, const std::string& comm) {
+  const std::string path = "/proc/" + std::to_string(pid) + "/comm";
+  for (int i = 0; i < 10000; ++i) {
+    std::ifstream in(path);
+    std::string name;
+    if (std::getline(in, name) && name == comm) return;
+    usleep(1000);
+  }
+  ADD_FAILURE() << "process " << pid << " never ran " << comm;
+}
+
 TEST(TtyTest, InteractiveShell) {
   if (access("/bin/sh", X_OK) != 0) GTEST_SKIP() << "no /bin/sh";
   Pty p = OpenPty(-1);
@@ -909,6 +925,7 @@ TEST(TtyTest, InteractiveShell) {
     ASSERT_THAT(ioctl(p.master.get(), TIOCGPGRP, &fg), SyscallSucceeds());
     if (fg == child) usleep(1000);
   }
+  WaitUntilRunning(fg, "sleep");
   WriteStr(p.master.get(), "\x03");
   EXPECT_TRUE(expect("READY> ")) << all;
   WriteStr(p.master.get(), "echo status=$?\n");
@@ -966,6 +983,7 @@ TEST(TtyTest, InteractiveShellSuspendAndResume) {
       ASSERT_THAT(ioctl(p.master.get(), TIOCGPGRP, &fg), SyscallSucceeds());
       if (fg == child) usleep(1000);
     }
+    WaitUntilRunning(fg, "sleep");
   };
   ASSERT_TRUE(expect("READY> ")) << all;
   WriteStr(p.master.get(), "sleep 100\n");
