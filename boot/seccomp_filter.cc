@@ -3,8 +3,8 @@
 #include <execinfo.h>
 #include <fcntl.h>
 #include <linux/futex.h>
-#include <malloc.h>
 #include <linux/seccomp.h>
+#include <malloc.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
