@@ -77,14 +77,7 @@ void Kernel::LeaveProcessGroupLocked(ThreadGroup& tg) {
   }
 }
 
-ErrnoOr<Task*> Kernel::CreateInitProcess(NewTaskArgs args) {
-  absl::MutexLock l(&mu_);
-  if (init_ != nullptr) return Errno{EEXIST};
-  ASSIGN_OR_RETURN_ERRNO(std::shared_ptr<Task> t, NewTaskLocked(nullptr));
-  ThreadGroup& tg = t->tg();
-  init_ = t->tg_ref();
-  tg.handlers = std::make_shared<SignalHandlers>();
-  DefaultRlimits(tg.rlimits);
+void Kernel::NewSessionLocked(ThreadGroup& tg) {
   auto session = std::make_shared<Session>();
   session->sid = tg.tgid;
   pidns_.Ref(tg.tgid);
@@ -96,17 +89,33 @@ ErrnoOr<Task*> Kernel::CreateInitProcess(NewTaskArgs args) {
   pidns_.Ref(tg.tgid);
   pidns_.process_groups[tg.tgid] = pg.get();
   JoinProcessGroupLocked(tg, pg);
-  t->mm_ = std::move(args.mm);
-  t->ctx_ = std::move(args.ctx);
-  t->regs_ = args.regs;
-  t->set_creds(std::move(args.creds));
-  t->set_name(args.name);
+}
+
+Task* Kernel::SetUpProcessLocked(Task& t, NewTaskArgs args) {
+  ThreadGroup& tg = t.tg();
+  t.mm_ = std::move(args.mm);
+  t.ctx_ = std::move(args.ctx);
+  t.regs_ = args.regs;
+  t.set_creds(std::move(args.creds));
+  t.set_name(args.name);
   tg.argv = std::move(args.argv);
   tg.envp = std::move(args.envp);
   tg.exe = std::move(args.exe);
-  t->files = std::move(args.files);
-  t->fs = std::move(args.fs);
-  return t.get();
+  t.files = std::move(args.files);
+  t.fs = std::move(args.fs);
+  return &t;
+}
+
+ErrnoOr<Task*> Kernel::CreateInitProcess(NewTaskArgs args) {
+  absl::MutexLock l(&mu_);
+  if (init_ != nullptr) return Errno{EEXIST};
+  ASSIGN_OR_RETURN_ERRNO(std::shared_ptr<Task> t, NewTaskLocked(nullptr));
+  ThreadGroup& tg = t->tg();
+  init_ = t->tg_ref();
+  tg.handlers = std::make_shared<SignalHandlers>();
+  DefaultRlimits(tg.rlimits);
+  NewSessionLocked(tg);
+  return SetUpProcessLocked(*t, std::move(args));
 }
 
 ErrnoOr<Task*> Kernel::CreateExecProcess(NewTaskArgs args) {
@@ -117,28 +126,8 @@ ErrnoOr<Task*> Kernel::CreateExecProcess(NewTaskArgs args) {
   tg.handlers = std::make_shared<SignalHandlers>();
   // Limits as init's: gVisor gives exec'd processes the container's limits.
   tg.rlimits = init_->rlimits;
-  auto session = std::make_shared<Session>();
-  session->sid = tg.tgid;
-  pidns_.Ref(tg.tgid);
-  pidns_.sessions[tg.tgid] = session.get();
-  auto pg = std::make_shared<ProcessGroup>();
-  pg->pgid = tg.tgid;
-  pg->session = session;
-  session->group_count++;
-  pidns_.Ref(tg.tgid);
-  pidns_.process_groups[tg.tgid] = pg.get();
-  JoinProcessGroupLocked(tg, pg);
-  t->mm_ = std::move(args.mm);
-  t->ctx_ = std::move(args.ctx);
-  t->regs_ = args.regs;
-  t->set_creds(std::move(args.creds));
-  t->set_name(args.name);
-  tg.argv = std::move(args.argv);
-  tg.envp = std::move(args.envp);
-  tg.exe = std::move(args.exe);
-  t->files = std::move(args.files);
-  t->fs = std::move(args.fs);
-  return t.get();
+  NewSessionLocked(tg);
+  return SetUpProcessLocked(*t, std::move(args));
 }
 
 ErrnoOr<Task*> Kernel::Clone(Task& parent, const CloneArgs& a) {
@@ -431,18 +420,8 @@ ErrnoOr<int> Kernel::SetSid(Task& t) {
   // EPERM if the caller is already a process group leader, or any group
   // uses its pid as pgid.
   if (pidns_.FindProcessGroup(tg.tgid) != nullptr) return Errno{EPERM};
-  auto session = std::make_shared<Session>();
-  session->sid = tg.tgid;
-  pidns_.Ref(tg.tgid);
-  pidns_.sessions[tg.tgid] = session.get();
-  auto pg = std::make_shared<ProcessGroup>();
-  pg->pgid = tg.tgid;
-  pg->session = session;
-  session->group_count++;
-  pidns_.Ref(tg.tgid);
-  pidns_.process_groups[tg.tgid] = pg.get();
   LeaveProcessGroupLocked(tg);
-  JoinProcessGroupLocked(tg, pg);
+  NewSessionLocked(tg);
   // The new session has no controlling terminal (Linux's proc_clear_tty).
   tg.ctty_detached = false;
   return tg.tgid;

@@ -225,6 +225,12 @@ class Kernel {
   }
 
  private:
+  // Makes `tg` (not in any process group) the leader of a new session and
+  // process group named by its tgid (setsid, init, exec'd processes).
+  void NewSessionLocked(ThreadGroup& tg) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Gives a new process its image, credentials and files from `args`.
+  Task* SetUpProcessLocked(Task& t, NewTaskArgs args)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   ErrnoOr<std::shared_ptr<Task>> NewTaskLocked(std::shared_ptr<ThreadGroup> tg)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::shared_ptr<ThreadGroup> NewThreadGroupLocked(int tgid)
