@@ -14,11 +14,6 @@ namespace {
 
 namespace devpts = fs::devpts;
 
-absl::Status ErrnoError(Errno e, absl::string_view what) {
-  return absl::Status(absl::ErrnoToStatusCode(ToInt(e)),
-                      absl::StrCat(what, ": ", strerror(ToInt(e))));
-}
-
 // The sandbox itself unlocking a fresh pair (TIOCSPTLCK): the argument lives
 // in the sentry's own memory and no task is involved.
 class SentryCaller final : public devpts::TtyCaller {
@@ -46,28 +41,28 @@ class SentryCaller final : public devpts::TtyCaller {
 absl::StatusOr<std::unique_ptr<Console>> Console::Create(
     vfs::VirtualFilesystem* vfs, const vfs::Context& ctx, base::UniqueFd host) {
   auto pts = vfs->Resolve(ctx, vfs::PathAt{ctx.root, "/dev/pts"}, true);
-  if (!pts.ok()) return ErrnoError(pts.error(), "console: /dev/pts");
+  if (!pts.ok()) return ErrnoToStatus(pts.error(), "console: /dev/pts");
   auto instance = std::dynamic_pointer_cast<devpts::Devpts>(pts->mount->fs());
   if (instance == nullptr) {
     return absl::FailedPreconditionError(
         "console: no devpts is mounted at /dev/pts in the container");
   }
   auto master = instance->OpenMaster(O_RDWR, nullptr);
-  if (!master.ok()) return ErrnoError(master.error(), "console: ptmx");
+  if (!master.ok()) return ErrnoToStatus(master.error(), "console: ptmx");
   SentryCaller unlocker;
   int32_t zero = 0;
   auto unlocked = (*master)->Ioctl(devpts::kTIOCSPTLCK,
                                    reinterpret_cast<uint64_t>(&zero), unlocker);
-  if (!unlocked.ok()) return ErrnoError(unlocked.error(), "console: unlock");
+  if (!unlocked.ok()) return ErrnoToStatus(unlocked.error(), "console: unlock");
   auto c = std::unique_ptr<Console>(new Console());
   c->pty_ = (*master)->pty();
   std::string path = absl::StrCat("/dev/pts/", c->pty_->index());
   auto replica =
       vfs->Open(ctx, vfs::PathAt{ctx.root, path}, O_RDWR | O_NOCTTY, 0);
-  if (!replica.ok()) return ErrnoError(replica.error(), "console: " + path);
+  if (!replica.ok()) return ErrnoToStatus(replica.error(), "console: " + path);
   c->replica_ = *replica;
   auto bridge = devpts::HostBridge::Start(std::move(host), std::move(*master));
-  if (!bridge.ok()) return ErrnoError(bridge.error(), "console: bridge");
+  if (!bridge.ok()) return ErrnoToStatus(bridge.error(), "console: bridge");
   c->bridge_ = std::move(*bridge);
   // The engine's size (if it set one before start) applies at once.
   (void)c->bridge_->SyncWindowSize();
@@ -82,7 +77,7 @@ absl::Status Console::Attach(kernel::Task* leader) {
   replica_.reset();
   syscalls::TaskTtyCaller caller(leader);
   auto r = pty_->Ioctl(/*master=*/false, devpts::kTIOCSCTTY, 0, caller);
-  if (!r.ok()) return ErrnoError(r.error(), "console: controlling terminal");
+  if (!r.ok()) return ErrnoToStatus(r.error(), "console: controlling terminal");
   return absl::OkStatus();
 }
 

@@ -45,11 +45,6 @@ using json = nlohmann::json;
 using kernel::Task;
 namespace control = ::runsc::control;
 
-absl::Status ErrnoError(Errno e, absl::string_view what) {
-  return absl::Status(absl::ErrnoToStatusCode(ToInt(e)),
-                      absl::StrCat(what, ": ", strerror(ToInt(e))));
-}
-
 struct ProcessSpec {
   std::vector<std::string> args;
   std::vector<std::string> env;
@@ -246,7 +241,7 @@ absl::Status Kernel::Init(boot::KernelArgs& args) {
   }
   for (size_t i = 0; i < args.stdio_fds.size() && i < 3; ++i) {
     auto f = NewHostFdFile(vfs_.get(), std::move(args.stdio_fds[i]));
-    if (!f.ok()) return ErrnoError(f.error(), "stdio descriptor");
+    if (!f.ok()) return ErrnoToStatus(f.error(), "stdio descriptor");
     stdio_.push_back(std::move(*f));
   }
 
@@ -292,20 +287,20 @@ absl::Status Kernel::BuildFilesystem(std::vector<base::UniqueFd> io_fds) {
     clients.push_back(std::make_shared<gofer::Client>(std::move(fd)));
   }
   auto lower = fs::gofer_fs::GoferFs::Attach(clients[0], 0);
-  if (!lower.ok()) return ErrnoError(lower.error(), "attaching the rootfs");
+  if (!lower.ok()) return ErrnoToStatus(lower.error(), "attaching the rootfs");
   bool root_ro =
       spec_.contains("root") && spec_["root"].value("readonly", false);
   std::shared_ptr<vfs::Filesystem> rootfs = *lower;
   if (opts_.overlay) {
     auto upper = v.NewFilesystem("tmpfs", "overlay-upper", "mode=755");
-    if (!upper.ok()) return ErrnoError(upper.error(), "overlay upper layer");
+    if (!upper.ok()) return ErrnoToStatus(upper.error(), "overlay upper layer");
     rootfs = std::make_shared<fs::overlay::OverlayFs>(*upper, *lower);
   }
   vfs::MountFlags rf;
   rf.read_only = root_ro;
   // Mount read-write first so mount points can be created; then remount.
   auto root = v.MountRoot(rootfs, vfs::MountFlags{}, "rootfs");
-  if (!root.ok()) return ErrnoError(root.error(), "mounting the rootfs");
+  if (!root.ok()) return ErrnoToStatus(root.error(), "mounting the rootfs");
   root_ = *root;
 
   fs::mounts::MountTreeSpec ms;
@@ -353,10 +348,11 @@ absl::Status Kernel::BuildFilesystem(std::vector<base::UniqueFd> io_fds) {
     return std::shared_ptr<vfs::Filesystem>(std::move(gfs));
   };
   auto applied = fs::mounts::ApplyMountSpec(v, ctx, ms, resolver);
-  if (!applied.ok()) return ErrnoError(applied.error(), "applying the mounts");
+  if (!applied.ok())
+    return ErrnoToStatus(applied.error(), "applying the mounts");
   if (root_ro) {
     auto s = v.SetMountFlags(ctx, vfs::PathAt{root_, "/"}, rf);
-    if (!s.ok()) return ErrnoError(s.error(), "making the root read-only");
+    if (!s.ok()) return ErrnoToStatus(s.error(), "making the root read-only");
   }
   return absl::OkStatus();
 }
@@ -373,7 +369,8 @@ absl::StatusOr<std::string> Kernel::FindExecutable(const vfs::Context& ctx,
   if (name.find('/') != std::string::npos) {
     auto s = usable(name);
     if (!s.ok()) {
-      return ErrnoError(s.error(), absl::StrCat("cannot run \"", name, "\""));
+      return ErrnoToStatus(s.error(),
+                           absl::StrCat("cannot run \"", name, "\""));
     }
     return name;
   }
@@ -459,7 +456,7 @@ absl::StatusOr<int32_t> Kernel::Exec(const control::ExecRequest& req,
   } else {
     for (auto& fd : fds) {
       auto f = NewHostFdFile(vfs_.get(), std::move(fd));
-      if (!f.ok()) return ErrnoError(f.error(), "exec: stdio descriptor");
+      if (!f.ok()) return ErrnoToStatus(f.error(), "exec: stdio descriptor");
       stdio.push_back(std::move(*f));
     }
   }
@@ -494,8 +491,8 @@ absl::StatusOr<kernel::Task*> Kernel::NewProcess(
   ctx.creds = creds_ref;
   auto cwd = vfs_->ResolveDirectory(ctx, vfs::PathAt{root_, ps.cwd});
   if (!cwd.ok()) {
-    return ErrnoError(cwd.error(),
-                      absl::StrCat("process.cwd \"", ps.cwd, "\""));
+    return ErrnoToStatus(cwd.error(),
+                         absl::StrCat("process.cwd \"", ps.cwd, "\""));
   }
   ctx.cwd = *cwd;
   ASSIGN_OR_RETURN(std::string exe, FindExecutable(ctx, ps));
@@ -525,7 +522,7 @@ absl::StatusOr<kernel::Task*> Kernel::NewProcess(
   auto table = std::make_unique<vfs::FdTable>();
   for (size_t i = 0; i < stdio.size(); ++i) {
     auto r = table->Install(static_cast<int>(i), stdio[i], false);
-    if (!r.ok()) return ErrnoError(r.error(), "installing stdio");
+    if (!r.ok()) return ErrnoToStatus(r.error(), "installing stdio");
   }
   for (const auto& [res, lim] : ps.rlimits) {
     if (res == RLIMIT_NOFILE) table->SetLimit(lim.rlim_cur);
@@ -551,7 +548,7 @@ absl::StatusOr<kernel::Task*> Kernel::NewProcess(
     if (!init && t.error() == Errno{ESRCH}) {
       return absl::FailedPreconditionError("the container is not running");
     }
-    return ErrnoError(t.error(), "creating the process");
+    return ErrnoToStatus(t.error(), "creating the process");
   }
   {
     absl::MutexLock l(kernel_->mu());
@@ -590,7 +587,7 @@ absl::Status Kernel::Signal(const control::SignalRequest& req) {
       s = kernel_->SignalFromOutside(1, sig, false, false);
       break;
   }
-  if (!s.ok()) return ErrnoError(s.error(), "signal");
+  if (!s.ok()) return ErrnoToStatus(s.error(), "signal");
   return absl::OkStatus();
 }
 
@@ -614,7 +611,7 @@ absl::StatusOr<int> Kernel::WaitPid(const std::string& container_id,
                                     int32_t pid) {
   RETURN_IF_ERROR(CheckId(container_id));
   auto r = kernel_->WaitPidExit(pid);
-  if (!r.ok()) return ErrnoError(r.error(), absl::StrCat("wait for ", pid));
+  if (!r.ok()) return ErrnoToStatus(r.error(), absl::StrCat("wait for ", pid));
   return *r;
 }
 
