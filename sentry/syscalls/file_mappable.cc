@@ -206,9 +206,11 @@ ErrnoOr<std::shared_ptr<mm::Mappable>> NewFileMapping(mm::MemoryFile* mf,
       std::move(cache), file, std::move(name), shared_write));
 }
 
-void BeforeFileIo(const vfs::Inode& inode) {
+bool BeforeFileIo(const vfs::Inode& inode) {
   std::shared_ptr<FileCache> c = GetRegistry().Find(&inode);
-  if (c != nullptr && c->HasWriters()) (void)c->WriteBack(0, UINT64_MAX);
+  if (c == nullptr) return false;
+  if (c->HasWriters()) (void)c->WriteBack(0, UINT64_MAX);
+  return true;
 }
 
 void AfterFileWrite(const vfs::Inode& inode, int64_t offset, int64_t len) {

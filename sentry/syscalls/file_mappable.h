@@ -33,7 +33,9 @@ ErrnoOr<std::shared_ptr<mm::Mappable>> NewFileMapping(mm::MemoryFile* mf,
 
 // Coherence hooks for fd I/O on regular files (no-ops unless the inode is
 // mapped). `offset`/`len`: the byte range a write touched.
-void BeforeFileIo(const vfs::Inode& inode);
+// BeforeFileIo returns whether the inode is mapped (then AfterFileWrite
+// needs the written range).
+bool BeforeFileIo(const vfs::Inode& inode);
 void AfterFileWrite(const vfs::Inode& inode, int64_t offset, int64_t len);
 
 }  // namespace sentry::syscalls

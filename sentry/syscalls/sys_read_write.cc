@@ -11,6 +11,7 @@
 
 #include "sentry/syscalls/file_context.h"
 #include "sentry/syscalls/file_mappable.h"
+#include "sentry/syscalls/file_write.h"
 #include "sentry/syscalls/syscall_table.h"
 
 namespace sentry::syscalls {
@@ -31,63 +32,10 @@ ErrnoOr<size_t> ReadOne(Task& t, vfs::FileDescription& f, uint64_t buf,
   return off ? f.PRead(dst, *off, t.vfs_waiter()) : f.Read(dst, t.vfs_waiter());
 }
 
-// Linux's file_remove_privs: a write by a caller without CAP_FSETID drops
-// set-user-ID, and set-group-ID when group-executable.
-void RemovePrivs(Task& t, vfs::FileDescription& f) {
-  auto st = f.inode()->GetStat();
-  if (!st.ok()) return;
-  uint32_t kill = 0;
-  if (st->mode & S_ISUID) kill |= S_ISUID;
-  if ((st->mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP)) kill |= S_ISGID;
-  if (kill == 0 || t.creds()->HasCapability(CAP_FSETID)) return;
-  vfs::SetStatRequest req;
-  req.mask = vfs::SetStatRequest::kMode;
-  req.mode = st->mode & 07777 & ~kill;
-  (void)f.inode()->SetStat(req);
-}
-
 ErrnoOr<size_t> WriteOne(Task& t, vfs::FileDescription& f, uint64_t buf,
                          size_t n, std::optional<int64_t> off) {
-  n = std::min(n, kMaxRwCount);
-  int64_t start = 0;
-  const bool regular = IsRegular(f);
-  if (regular) {
-    BeforeFileIo(*f.inode());
-    // Where the write lands, for RLIMIT_FSIZE and the mapping refresh.
-    if (off) {
-      start = *off;
-    } else if (f.flags() & O_APPEND) {
-      ASSIGN_OR_RETURN_ERRNO(vfs::Stat st, f.GetStat());
-      start = st.size;
-    } else {
-      ASSIGN_OR_RETURN_ERRNO(start, f.Seek(0, SEEK_CUR));
-    }
-    rlimit fsize;
-    {
-      absl::MutexLock l(t.kernel().mu());
-      fsize = t.tg().rlimits[RLIMIT_FSIZE];
-    }
-    if (fsize.rlim_cur != RLIM_INFINITY && n > 0) {
-      uint64_t limit = fsize.rlim_cur;
-      if (static_cast<uint64_t>(start) >= limit) {
-        siginfo_t info{};
-        info.si_signo = SIGXFSZ;
-        info.si_code = SI_USER;
-        t.kernel().SendSignal(nullptr, &t, nullptr, info);
-        return Errno{EFBIG};
-      }
-      n = std::min<uint64_t>(n, limit - start);
-    }
-    RemovePrivs(t, f);
-  }
-  UserSrc src(t.mm(), buf, n);
-  auto r =
-      off ? f.PWrite(src, *off, t.vfs_waiter()) : f.Write(src, t.vfs_waiter());
-  if (!r.ok() && r.error() == Errno{EPIPE}) SendSigpipe(t);
-  if (regular && r.ok()) {
-    AfterFileWrite(*f.inode(), start, static_cast<int64_t>(*r));
-  }
-  return r;
+  UserSrc src(t.mm(), buf, std::min(n, kMaxRwCount));
+  return WriteFile(t, f, src, off);
 }
 
 // A read or write interrupted before moving anything restarts after the

@@ -22,6 +22,7 @@
 #include "sentry/fs/pipe/pipe.h"
 #include "sentry/syscalls/file_context.h"
 #include "sentry/syscalls/file_mappable.h"
+#include "sentry/syscalls/file_write.h"
 #include "sentry/syscalls/syscall_table.h"
 
 namespace sentry::syscalls {
@@ -76,27 +77,7 @@ ErrnoOr<size_t> WriteAll(Task& t, const vfs::FileRef& out,
                          std::optional<int64_t> off, const std::byte* buf,
                          size_t n) {
   vfs::SpanSrc src(buf, n);
-  // Mapped regular files stay coherent as with write(2) (file_mappable.h).
-  const bool regular = out->inode() && out->inode()->IsRegular();
-  int64_t start = 0;
-  if (regular) {
-    BeforeFileIo(*out->inode());
-    if (off) {
-      start = *off;
-    } else if (out->flags() & O_APPEND) {
-      ASSIGN_OR_RETURN_ERRNO(vfs::Stat st, out->GetStat());
-      start = st.size;
-    } else {
-      ASSIGN_OR_RETURN_ERRNO(start, out->Seek(0, SEEK_CUR));
-    }
-  }
-  auto r = off ? out->PWrite(src, *off, t.vfs_waiter())
-               : out->Write(src, t.vfs_waiter());
-  if (!r.ok() && r.error() == Errno{EPIPE}) SendSigpipe(t);
-  if (regular && r.ok()) {
-    AfterFileWrite(*out->inode(), start, static_cast<int64_t>(*r));
-  }
-  return r;
+  return WriteFile(t, *out, src, off);
 }
 
 // The common loop of sendfile and copy_file_range: file-ish `in` to any
