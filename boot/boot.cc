@@ -1,9 +1,13 @@
 #include "boot/boot.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
+#include <functional>
+#include <optional>
 #include <thread>
 #include <utility>
 
@@ -15,7 +19,9 @@
 #include "base/errors.h"
 #include "base/logging.h"
 #include "base/status_macros.h"
+#include "base/unique_fd.h"
 #include "boot/control_server.h"
+#include "boot/gofer_watch.h"
 #include "boot/sandbox_setup.h"
 #include "boot/seccomp_filter.h"
 #include "runsc/proto/wire.h"
@@ -152,10 +158,21 @@ absl::Status Boot(const BootConfig& config, bool* ready_sent) {
               << ": init exited (wait status " << *ws << ")";
     server.Stop();
   });
+  // A dead gofer stops the container: init and every process are killed
+  // (the watcher above then records init's SIGKILL status) and the sandbox
+  // exits; before start, Wait fails and the server is stopped here.
+  std::optional<GoferWatch> gofer_watch;
+  gofer_watch.emplace(config.io_fds, [&] {
+    LOG(WARNING) << "sandbox " << config.container_id
+                 << ": the gofer hung up; stopping the container";
+    (void)kernel->Destroy();
+    server.Stop();
+  });
   absl::Status served = server.Serve();
   // After Destroy, Wait returns (kernel contract) and the watcher ends.
   if (!served.ok()) (void)kernel->Destroy();
   watcher.join();
+  gofer_watch.reset();
   return served;
 }
 

@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <memory>
+#include <system_error>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -163,6 +165,28 @@ absl::Status DispatchInner(SandboxKernel& kernel, const Request& req,
       *destroyed = true;
       resp->mutable_ok();
       return absl::OkStatus();
+    case Request::kSubcontainerFds:
+      RETURN_IF_ERROR(
+          ExpectId(req.subcontainer_fds().container_id(), "subcontainer fds"));
+      RETURN_IF_ERROR(
+          kernel.StageSubcontainerFds(req.subcontainer_fds(), std::move(fds)));
+      resp->mutable_ok();
+      return absl::OkStatus();
+    case Request::kCreateSubcontainer:
+      RETURN_IF_ERROR(ExpectId(req.create_subcontainer().container_id(),
+                               "create subcontainer"));
+      RETURN_IF_ERROR(
+          kernel.CreateSubcontainer(req.create_subcontainer(), std::move(fds)));
+      resp->mutable_ok();
+      return absl::OkStatus();
+    case Request::kDestroySubcontainer:
+      RETURN_IF_ERROR(ExpectId(req.destroy_subcontainer().container_id(),
+                               "delete subcontainer"));
+      RETURN_IF_ERROR(ExpectFds(fds, 0, "delete subcontainer"));
+      RETURN_IF_ERROR(kernel.DestroySubcontainer(
+          req.destroy_subcontainer().container_id()));
+      resp->mutable_ok();
+      return absl::OkStatus();
     case Request::REQUEST_NOT_SET:
       break;
   }
@@ -208,7 +232,7 @@ void ControlServer::Stop() {
 void ControlServer::ReapFinished() {
   for (auto it = conns_.begin(); it != conns_.end();) {
     if (it->done) {
-      it->thread.join();
+      if (it->thread.joinable()) it->thread.join();
       it = conns_.erase(it);
     } else {
       ++it;
@@ -291,8 +315,22 @@ absl::Status ControlServer::Serve() {
     conns_.emplace_back();
     Conn* c = &conns_.back();
     ++active_;
-    c->thread =
-        std::thread(&ControlServer::ServeConnection, this, std::move(conn), c);
+    // Held outside the thread's arguments: if the host refuses the thread
+    // (a pids cgroup limit), the connection is still ours.
+    auto held = std::make_shared<base::UniqueFd>(std::move(conn));
+    try {
+      c->thread = std::thread(
+          [this, held, c] { ServeConnection(std::move(*held), c); });
+    } catch (const std::system_error& e) {
+      // Served here, one at a time, so that state/events/update keep
+      // working when the container is at its pids limit. A blocking request
+      // (Wait) holds the accept loop until it completes.
+      LOG(DEBUG) << "control: no thread for a connection (" << e.what()
+                 << "): serving it inline";
+      mu_.Unlock();
+      ServeConnection(std::move(*held), c);
+      mu_.Lock();
+    }
   }
   // New and queued connections now fail at once (connection refused/reset)
   // instead of waiting for a server that is gone.

@@ -341,5 +341,29 @@ TEST(DispatchTest, EveryRequestTypeShapeChecked) {
   EXPECT_TRUE(destroyed);
 }
 
+// Multi-container requests: shape checks here; a kernel without support
+// answers Unimplemented (the sentry's are tested end to end in tests/oci).
+TEST(DispatchTest, SubcontainerRequests) {
+  TestKernel k("c1");
+  bool destroyed = false;
+  auto code = [&](const runsc::control::Request& req) {
+    return Dispatch(k, req, {}, &destroyed).error().code();
+  };
+  runsc::control::Request req;
+  req.mutable_create_subcontainer()->set_container_id("");
+  EXPECT_EQ(code(req), static_cast<int>(absl::StatusCode::kInvalidArgument));
+  req.mutable_create_subcontainer()->set_container_id("a");
+  EXPECT_EQ(code(req), static_cast<int>(absl::StatusCode::kUnimplemented));
+  req.mutable_subcontainer_fds()->set_container_id("");
+  EXPECT_EQ(code(req), static_cast<int>(absl::StatusCode::kInvalidArgument));
+  req.mutable_subcontainer_fds()->set_container_id("a");
+  EXPECT_EQ(code(req), static_cast<int>(absl::StatusCode::kUnimplemented));
+  req.mutable_destroy_subcontainer()->set_container_id("");
+  EXPECT_EQ(code(req), static_cast<int>(absl::StatusCode::kInvalidArgument));
+  req.mutable_destroy_subcontainer()->set_container_id("a");
+  EXPECT_EQ(code(req), static_cast<int>(absl::StatusCode::kUnimplemented));
+  EXPECT_FALSE(destroyed);
+}
+
 }  // namespace
 }  // namespace boot

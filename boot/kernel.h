@@ -36,9 +36,10 @@ class SandboxKernel {
  public:
   virtual ~SandboxKernel() = default;
 
-  // Runs the root container's init process. `console` is the connected
-  // console socket when the spec asks for a terminal (send the pty master
-  // over it), else invalid; the root's stdio came with --stdio-fds.
+  // Runs the init process of req.container_id(): the root container's (its
+  // stdio came with --stdio-fds) or a created subcontainer's. `console` is
+  // the connected console socket when the spec asks for a terminal (send
+  // the pty master over it), else invalid.
   virtual absl::Status StartRoot(const control::StartRootRequest& req,
                                  base::UniqueFd console) = 0;
 
@@ -72,6 +73,26 @@ class SandboxKernel {
   // Kills every process. After it returns OK the control server replies and
   // stops, and RunBoot returns.
   virtual absl::Status Destroy() = 0;
+
+  // Multi-container sandboxes (docs/multi-container.md; control.proto says
+  // which descriptors come in which order). Unimplemented by default.
+  virtual absl::Status StageSubcontainerFds(
+      const control::SubcontainerFdsRequest& /*req*/,
+      std::vector<base::UniqueFd> /*fds*/) {
+    return absl::UnimplementedError(
+        "this sandbox does not support multiple containers");
+  }
+  virtual absl::Status CreateSubcontainer(
+      const control::CreateSubcontainerRequest& /*req*/,
+      std::vector<base::UniqueFd> /*fds*/) {
+    return absl::UnimplementedError(
+        "this sandbox does not support multiple containers");
+  }
+  virtual absl::Status DestroySubcontainer(
+      const std::string& /*container_id*/) {
+    return absl::UnimplementedError(
+        "this sandbox does not support multiple containers");
+  }
 };
 
 }  // namespace boot

@@ -298,6 +298,10 @@ absl::Status InstallGoferFilter() {
       SCMP_SYS(rt_sigprocmask),
       SCMP_SYS(rt_sigreturn),
       SCMP_SYS(sched_yield),
+      // glibc's malloc asks for the CPU count (get_nprocs) when threads
+      // contend for more than 8 arenas: a gofer serving many mounts has
+      // that many threads.
+      SCMP_SYS(sched_getaffinity),
       SCMP_SYS(nanosleep),
       SCMP_SYS(clock_nanosleep),
       SCMP_SYS(getrandom),

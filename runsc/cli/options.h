@@ -228,6 +228,15 @@ struct GoferOptions {
   bool setup_root = false;
 };
 
+// install / uninstall (Docker's daemon.json).
+struct InstallOptions {
+  std::string config_file;  // Empty: /etc/docker/daemon.json.
+  std::string runtime = "runsc";
+  std::string path;  // install: the binary (empty: this one).
+  bool experimental = false;
+  std::vector<std::string> runtime_args;  // install: after `--`.
+};
+
 struct HelpOptions {
   std::string topic;  // A command name, or empty.
 };
@@ -255,6 +264,7 @@ struct Invocation {
   RestoreOptions restore;
   BootOptions boot;
   GoferOptions gofer;
+  InstallOptions install, uninstall;
   HelpOptions help;
 };
 

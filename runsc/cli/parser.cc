@@ -187,13 +187,22 @@ Parser::Parser() {
       s->add_flag("-d,--detach", o.detach, "Do not wait for the process");
       s->add_flag("-t,--tty", o.tty, "Give the process a terminal");
       s->add_option("--cwd", o.cwd, "Working directory");
+      // One value per occurrence, repeatable (Go's StringSlice): a bare
+      // vector option would swallow the container ID and the command.
       s->add_option("-e,--env", o.env, "Set an environment variable")
+          ->expected(1)
+          ->allow_extra_args(false)
           ->take_all();
       s->add_option("-u,--user", o.user, "uid[:gid]");
       s->add_option("-g,--additional-gids", o.additional_gids,
                     "Supplementary group")
+          ->expected(1)
+          ->allow_extra_args(false)
           ->take_all();
-      s->add_option("-c,--cap", o.caps, "Add a capability")->take_all();
+      s->add_option("-c,--cap", o.caps, "Add a capability")
+          ->expected(1)
+          ->allow_extra_args(false)
+          ->take_all();
       s->add_flag("--no-new-privs", o.no_new_privs, "Set no_new_privs");
       s->add_option("--process-label", o.process_label, "SELinux label");
       s->add_option("--apparmor", o.apparmor, "AppArmor profile");
@@ -265,7 +274,10 @@ Parser::Parser() {
       s->add_flag("--pre-dump", o.pre_dump, "CRIU option");
       s->add_option("--manage-cgroups-mode", o.manage_cgroups_mode,
                     "CRIU option");
-      s->add_option("--empty-ns", o.empty_ns, "CRIU option")->take_all();
+      s->add_option("--empty-ns", o.empty_ns, "CRIU option")
+          ->expected(1)
+          ->allow_extra_args(false)
+          ->take_all();
       s->add_flag("--auto-dedup", o.auto_dedup, "CRIU option");
       s->add_option("--compression", o.compression, "Image compression");
     } else if (name == "restore") {
@@ -282,7 +294,10 @@ Parser::Parser() {
                     "CRIU option");
       s->add_flag("--no-subreaper", o.no_subreaper, "runc compatibility");
       s->add_flag("--lazy-pages", o.lazy_pages, "CRIU option");
-      s->add_option("--empty-ns", o.empty_ns, "CRIU option")->take_all();
+      s->add_option("--empty-ns", o.empty_ns, "CRIU option")
+          ->expected(1)
+          ->allow_extra_args(false)
+          ->take_all();
       s->add_flag("--auto-dedup", o.auto_dedup, "CRIU option");
       s->add_option("--lsm-profile", o.lsm_profile, "CRIU option");
       s->add_option("--lsm-mount-context", o.lsm_mount_context, "CRIU option");
@@ -332,6 +347,19 @@ Parser::Parser() {
           ->take_all();
       s->add_flag("--apply-caps", o.apply_caps, "Drop to the gofer's caps");
       s->add_flag("--setup-root", o.setup_root, "Set up the root itself");
+    } else if (name == "install" || name == "uninstall") {
+      InstallOptions& o = name == "install" ? inv_.install : inv_.uninstall;
+      s->add_option("--config_file,--config-file", o.config_file,
+                    "Docker daemon config (default /etc/docker/daemon.json)");
+      s->add_option("--runtime", o.runtime, "Runtime name (default runsc)");
+      if (name == "install") {
+        s->add_option("--path", o.path,
+                      "Binary to register (default: this one)");
+        s->add_flag("--experimental", o.experimental,
+                    "Also set \"experimental\": true");
+        s->add_option("runtime-args", o.runtime_args,
+                      "Flags for the runtime (after --)");
+      }
     } else if (name == "help") {
       s->add_option("command", inv_.help.topic, "Command to describe");
     }
@@ -340,7 +368,8 @@ Parser::Parser() {
   // Go's flag package keeps the last of repeated flags; CLI11 would refuse.
   auto take_last = [](CLI::App* a) {
     for (CLI::Option* opt : a->get_options()) {
-      if (opt->get_items_expected_max() <= 1 && !opt->get_lnames().empty()) {
+      if (opt->get_items_expected_max() <= 1 && !opt->get_lnames().empty() &&
+          opt->get_multi_option_policy() != CLI::MultiOptionPolicy::TakeAll) {
         opt->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
       }
     }
@@ -385,6 +414,8 @@ const std::vector<CommandInfo>& Commands() {
       {"checkpoint", "Checkpoint a container", false},
       {"restore", "Restore a container from a checkpoint", false},
       {"features", "Print the features this runtime supports (JSON)", false},
+      {"install", "Register this runtime in Docker's daemon.json", false},
+      {"uninstall", "Remove this runtime from Docker's daemon.json", false},
       {"help", "Print help for a command", false},
       {"boot", "Internal: run the sandbox", true},
       {"gofer", "Internal: serve a container's files", true},

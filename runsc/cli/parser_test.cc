@@ -219,6 +219,20 @@ TEST(ParserTest, ExecCommandAfterIdIsVerbatim) {
               ElementsAre("ls", "-la", "--tty", "-root", "--", "x"));
 }
 
+TEST(ParserTest, RepeatableExecFlagsTakeOneValueEach) {
+  // A repeatable flag right before the ID must not swallow it.
+  Invocation inv = MustParse({"exec", "--cap", "CAP_KILL", "abc", "cat", "/x"});
+  EXPECT_THAT(inv.exec.caps, ElementsAre("CAP_KILL"));
+  EXPECT_EQ(inv.exec.id, "abc");
+  EXPECT_THAT(inv.exec.args, ElementsAre("cat", "/x"));
+  inv = MustParse(
+      {"exec", "-e", "A=1", "-g", "10", "-g", "11", "--env=B=2", "abc", "env"});
+  EXPECT_THAT(inv.exec.env, ElementsAre("A=1", "B=2"));
+  EXPECT_THAT(inv.exec.additional_gids, ElementsAre(10, 11));
+  EXPECT_EQ(inv.exec.id, "abc");
+  EXPECT_THAT(inv.exec.args, ElementsAre("env"));
+}
+
 TEST(ParserTest, ExecShortFlagCluster) {
   Invocation inv = MustParse({"exec", "-dt", "abc", "sh"});
   EXPECT_TRUE(inv.exec.detach);

@@ -231,6 +231,45 @@ TEST_F(RunscE2eTest, UnknownContainerDoesNotExist) {
   }
 }
 
+TEST_F(RunscE2eTest, InstallAndUninstallEditDaemonJson) {
+  const std::string cfg = dir_ + "/daemon.json";
+  WriteFile(cfg, "{\"debug\": true}");
+  // Go-style single-dash flag and runtime args after --, as gVisor takes them.
+  Result r = RunRaw({"install", "-config_file", cfg, "--runtime", "sbx", "--",
+                     "--network=none"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(ReadFile(cfg + ".bak"), "{\"debug\": true}");
+  nlohmann::json doc = nlohmann::json::parse(ReadFile(cfg));
+  EXPECT_EQ(doc["debug"], true);
+  char real[PATH_MAX];
+  ASSERT_NE(::realpath(Binary().c_str(), real), nullptr);
+  EXPECT_EQ(doc["runtimes"]["sbx"]["path"], real);
+  EXPECT_EQ(doc["runtimes"]["sbx"]["runtimeArgs"],
+            nlohmann::json::array({"--network=none"}));
+
+  r = RunRaw({"uninstall", "--config_file", cfg, "--runtime", "sbx"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(ReadFile(cfg)),
+            nlohmann::json::parse("{\"debug\": true}"));
+  // Again: nothing to remove is not an error, and says so.
+  r = RunRaw({"uninstall", "--config_file", cfg, "--runtime", "sbx"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("not installed"));
+}
+
+TEST_F(RunscE2eTest, InstallRefusesBrokenDaemonJson) {
+  const std::string cfg = dir_ + "/daemon.json";
+  WriteFile(cfg, "{\"debug\": ");
+  Result r = RunRaw({"install", "--config_file", cfg});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("not valid JSON"));
+  EXPECT_EQ(ReadFile(cfg), "{\"debug\": ");
+  EXPECT_FALSE(Exists(cfg + ".bak"));
+  r = RunRaw({"install", "--config_file", cfg, "--path", "/nonexistent/x"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("/nonexistent/x"));
+}
+
 TEST_F(RunscE2eTest, DeleteForceOfUnknownContainerSucceeds) {
   // Docker's second shim call, with its global flags.
   Result r = Run({"--log", bundle_ + "/log.json", "--log-format", "json",

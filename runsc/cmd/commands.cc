@@ -15,6 +15,7 @@ const std::vector<CommandEntry>& CommandTable() {
       {"restore", Restore}, {"features", Features},
       {"boot", Boot},       {"gofer", Gofer},
       {"help", Help},       {"version", Version},
+      {"install", Install}, {"uninstall", Uninstall},
   };
   return *table;
 }

@@ -8,10 +8,12 @@
 #include "absl/strings/str_cat.h"
 #include "base/logging.h"
 #include "base/status_macros.h"
+#include "runsc/cmd/cgroup_ops.h"
 #include "runsc/cmd/commands.h"
 #include "runsc/cmd/common.h"
 #include "runsc/cmd/hooks.h"
 #include "runsc/cmd/sandbox_ops.h"
+#include "runsc/cmd/subcontainer.h"
 
 namespace runsc::cmd {
 namespace {
@@ -54,7 +56,11 @@ absl::StatusOr<int> Delete(const Context& ctx) {
                           absl::StrCat(allowed.message(), " (use --force)"));
     }
   }
-  if (!md->control_socket.empty()) {
+  if (IsSubcontainer(*md)) {
+    // Only this container: the pod's sandbox keeps running (or is gone
+    // already, its root container deleted first).
+    DestroySubcontainer(*md);
+  } else if (!md->control_socket.empty()) {
     // Destroy asks the sandbox to kill everything and exit; processes that
     // linger are SIGKILLed; the gofer exits once its connections close.
     DestroySandbox(*md);
@@ -62,6 +68,7 @@ absl::StatusOr<int> Delete(const Context& ctx) {
     KillRecorded(md->sandbox_pid, md->sandbox_start_time, "sandbox");
     KillRecorded(md->init_pid, md->init_start_time, "init");
   }
+  RemoveContainerCgroup(*md);  // the processes are gone (or never were)
   absl::Status removed = store.Remove(md->id);
   if (!removed.ok() && !(o.force && absl::IsNotFound(removed))) {
     return removed;

@@ -5,7 +5,9 @@
 // Figures come from the sentry (control Event): CPU time of the sandbox's
 // tasks, application memory (pages of the sentry's memory file), the number
 // of processes; limits from the spec's linux.resources (memory limit
-// defaults to the machine's RAM, like an unlimited cgroup reads).
+// defaults to the machine's RAM, like an unlimited cgroup reads). When the
+// container has a cgroup, its memory, pids and cpu figures replace those
+// (cgroup_ops.h: what the host charges, stubs and gofer included).
 #include <algorithm>
 #include <iostream>
 
@@ -14,6 +16,7 @@
 #include "absl/time/time.h"
 #include "base/status_macros.h"
 #include "nlohmann/json.hpp"
+#include "runsc/cmd/cgroup_ops.h"
 #include "runsc/cmd/commands.h"
 #include "runsc/cmd/common.h"
 #include "runsc/cmd/sandbox_ops.h"
@@ -100,7 +103,9 @@ absl::StatusOr<int> Events(const Context& ctx) {
       return s.status();
     }
     ApplyRecordedLimits(md.spec, *s);
-    ctx.out << StatsEvent(md.id, *s).dump() << std::endl;
+    json ev = StatsEvent(md.id, *s);
+    OverlayCgroupStats(md, &ev["data"]);
+    ctx.out << ev.dump() << std::endl;
     if (o.stats) return 0;
     absl::SleepFor(interval);
     if (LiveStatus(md) == container::Status::kStopped) return 0;

@@ -11,43 +11,30 @@
 // host PID (docs/exec.md). --internal-pid-file receives the sandbox PID.
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <fstream>
 #include <sstream>
-#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "base/errors.h"
 #include "base/logging.h"
 #include "base/status_macros.h"
+#include "runsc/cmd/cgroup_ops.h"
 #include "runsc/cmd/commands.h"
 #include "runsc/cmd/common.h"
 #include "runsc/cmd/console.h"
 #include "runsc/cmd/exec_process.h"
 #include "runsc/cmd/sandbox_ops.h"
+#include "runsc/cmd/waiter.h"
 #include "runsc/sandbox/control_client.h"
 
 namespace runsc::cmd {
 namespace {
 
 namespace control = ::runsc::control;
-
-// Signals forwarded to the exec'd process (asynchronous ones a user or an
-// engine sends; never the synchronous faults of this process itself).
-constexpr int kForwarded[] = {SIGHUP,  SIGINT,  SIGQUIT,  SIGTERM,
-                              SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT,
-                              SIGTSTP, SIGTTIN, SIGTTOU,  SIGALRM};
-
-sigset_t ForwardedSet() {
-  sigset_t set;
-  sigemptyset(&set);
-  for (int s : kForwarded) sigaddset(&set, s);
-  return set;
-}
 
 absl::StatusOr<std::string> ReadFile(const std::string& path) {
   std::ifstream in(path);
@@ -77,80 +64,6 @@ absl::Status WriteFileAtomic(const std::string& path, const std::string& s) {
     return base::ErrnoStatus(e, "pid file " + path);
   }
   return absl::OkStatus();
-}
-
-// Blocks the forwarded signals in the calling thread (and so in threads it
-// creates later) and starts a detached thread that passes each one to
-// process `pid` of the sandbox. Must run before any other thread exists.
-void StartSignalForwarder(const std::string& socket, const std::string& id,
-                          int32_t pid) {
-  sigset_t set = ForwardedSet();
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  std::thread([socket, id, pid, set] {
-    sandbox::ControlClient client(socket, absl::Seconds(10));
-    for (;;) {
-      int sig = 0;
-      if (sigwait(&set, &sig) != 0) continue;
-      absl::Status s =
-          client.Signal(id, control::SignalRequest::PROCESS, pid, sig);
-      if (!s.ok()) LOG(DEBUG) << "exec: forwarding signal " << sig << ": " << s;
-    }
-  }).detach();
-}
-
-// The wait status of process `pid`; a sandbox that went away counts as a
-// SIGKILL of the process (delete --force, kill -9 of the sandbox).
-int WaitStatus(const std::string& socket, const std::string& id, int32_t pid) {
-  sandbox::ControlClient client(socket);
-  absl::StatusOr<int> ws = client.WaitPid(id, pid);
-  if (!ws.ok()) {
-    LOG(DEBUG) << "exec: waiting for " << pid << ": " << ws.status();
-    return SIGKILL;
-  }
-  return *ws;
-}
-
-int ExitCodeOf(int ws) {
-  if (WIFEXITED(ws)) return WEXITSTATUS(ws);
-  if (WIFSIGNALED(ws)) return 128 + WTERMSIG(ws);
-  return 255;
-}
-
-// The waiter's end: exit as the process did.
-[[noreturn]] void ExitLike(int ws) {
-  if (WIFSIGNALED(ws)) {
-    int sig = WTERMSIG(ws);
-    struct rlimit no_core = {0, 0};
-    ::setrlimit(RLIMIT_CORE, &no_core);
-    ::signal(sig, SIG_DFL);
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, sig);
-    pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
-    ::kill(::getpid(), sig);
-  }
-  ::_exit(ExitCodeOf(ws));
-}
-
-// Forks the waiter. Returns its host PID in the parent.
-absl::StatusOr<pid_t> ForkWaiter(const std::string& socket,
-                                 const std::string& id, int32_t pid) {
-  pid_t child = ::fork();
-  if (child < 0) return base::ErrnoStatus(errno, "exec: fork of the waiter");
-  if (child > 0) return child;
-  // The waiter: its own session (the front end's terminal and process group
-  // are not its business); stdio to /dev/null so that it keeps no engine
-  // pipe open (the sandbox holds the process's own copies).
-  ::setsid();
-  int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
-  if (null >= 0) {
-    ::dup2(null, 0);
-    ::dup2(null, 1);
-    ::dup2(null, 2);
-    if (null > 2) ::close(null);
-  }
-  StartSignalForwarder(socket, id, pid);
-  ExitLike(WaitStatus(socket, id, pid));
 }
 
 }  // namespace
@@ -219,7 +132,10 @@ absl::StatusOr<int> Exec(const Context& ctx) {
     RETURN_IF_ERROR(WriteFileAtomic(o.internal_pid_file, std::to_string(pid)));
   }
   if (o.detach) {
-    ASSIGN_OR_RETURN(pid_t waiter, ForkWaiter(md.control_socket, md.id, pid));
+    ASSIGN_OR_RETURN(pid_t waiter,
+                     ForkWaiter(WaitTarget{md.control_socket, md.id, pid}));
+    // It stands for the exec'd process, which runc puts in the cgroup.
+    JoinContainerCgroup(md, waiter);
     // Recorded so that `ps --format json` can name it (host PIDs).
     uint64_t start = container::ProcessStartTime(waiter).value_or(0);
     absl::Status recorded =
@@ -250,8 +166,9 @@ absl::StatusOr<int> Exec(const Context& ctx) {
   if (!o.pid_file.empty()) {
     RETURN_IF_ERROR(WriteFileAtomic(o.pid_file, std::to_string(::getpid())));
   }
-  StartSignalForwarder(md.control_socket, md.id, pid);
-  return ExitCodeOf(WaitStatus(md.control_socket, md.id, pid));
+  const WaitTarget target{md.control_socket, md.id, pid};
+  StartSignalForwarder(target);
+  return ExitCodeOf(WaitStatus(target));
 }
 
 }  // namespace runsc::cmd

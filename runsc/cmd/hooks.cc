@@ -154,6 +154,16 @@ absl::Status RunHooks(const json& spec, absl::string_view kind,
   return absl::OkStatus();
 }
 
+absl::Status RunCreateHooks(const container::Metadata& md) {
+  container::Metadata creating = md;
+  creating.status = container::Status::kCreating;
+  const json state = container::OciState(creating);
+  for (const char* kind : {"prestart", "createRuntime", "createContainer"}) {
+    RETURN_IF_ERROR(RunHooks(md.spec, kind, state));
+  }
+  return absl::OkStatus();
+}
+
 void RunHooksBestEffort(const json& spec, absl::string_view kind,
                         const json& state) {
   absl::StatusOr<std::vector<HookSpec>> hooks = ParseHooks(spec, kind);

@@ -9,14 +9,16 @@
 //  * create: prestart, then createRuntime, then createContainer, after the
 //    sandbox exists (state "creating", pid = the sandbox PID) and before the
 //    pid file is written. A failure fails create and destroys the sandbox.
-//  * start: startContainer before the init process starts (state
-//    "created"); a failure fails start and stops the container. poststart
-//    after it started ("running"); a failure is logged only (runc warns).
+//  * start: startContainer inside the sandbox (sandbox_ops.cc sends them in
+//    StartRoot; path resolved in the container, as the spec asks), after
+//    init is created and before it runs (state "created"); a failure fails
+//    start and stops the container. poststart after it started ("running");
+//    a failure is logged only (runc warns).
 //  * delete: poststop after the sandbox is gone ("stopped"); failures are
 //    logged only.
-// Difference from runc: createContainer and startContainer run on the host
-// (like the others), not inside the container: the container's programs run
-// only inside the sentry.
+// Difference from runc: createContainer runs on the host (like the others),
+// not in the container's namespaces: the container's mount namespace is the
+// sentry's, which runs no host binaries (docs/exec.md "Hooks").
 #ifndef RUNSC_CMD_HOOKS_H_
 #define RUNSC_CMD_HOOKS_H_
 
@@ -29,6 +31,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "nlohmann/json.hpp"
+#include "runsc/container/store.h"
 
 namespace runsc::cmd {
 
@@ -51,6 +54,11 @@ absl::Status RunHook(const HookSpec& hook, const std::string& state);
 // returned as `<kind> hook #<n> (<path>): <reason>`.
 absl::Status RunHooks(const nlohmann::json& spec, absl::string_view kind,
                       const nlohmann::json& state);
+
+// create's hooks for container `md` (its spec): prestart (deprecated, still
+// sent by Docker), createRuntime, createContainer, with md's state as
+// "creating"; stops at the first failure.
+absl::Status RunCreateHooks(const container::Metadata& md);
 
 // Like RunHooks but runs them all and only logs failures (poststart,
 // poststop).

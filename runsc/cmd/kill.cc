@@ -4,6 +4,7 @@
 //  * the signal is a number or a name, after the ID; --all sends it to every
 //    process of the container (init last) and, for SIGKILL, waits until they
 //    are gone; --pid (gVisor) names one process.
+//  * signal 0 only checks that the container exists and is not stopped;
 //  * a paused container can be killed (the sentry ends frozen tasks);
 //  * a created container has no process yet: a signal whose default action
 //    would end runc's waiting init ends the sandbox instead (status
@@ -48,7 +49,12 @@ absl::StatusOr<int> Kill(const Context& ctx) {
   const cli::KillOptions& o = ctx.inv.kill;
   container::Store store = OpenStore(ctx.inv.global);
   ASSIGN_OR_RETURN(container::Metadata md, LoadContainer(store, o.id));
-  ASSIGN_OR_RETURN(int sig, cli::ParseSignal(o.signal));
+  // Signal 0, as runc allows it: checks that the container can be signalled
+  // (it exists and is not stopped) and delivers nothing.
+  int sig = 0;
+  if (o.signal != "0") {
+    ASSIGN_OR_RETURN(sig, cli::ParseSignal(o.signal));
+  }
   md.status = LiveStatus(md);
   // --all is allowed on a stopped container (its other processes may live).
   if (!o.all) {
@@ -62,9 +68,11 @@ absl::StatusOr<int> Kill(const Context& ctx) {
     return 0;
   }
   RETURN_IF_ERROR(RequireSandbox(md));
+  // LiveStatus asked the sandbox: the container is there to be signalled.
+  if (sig == 0) return 0;
   if (md.status == container::Status::kCreated) {
     if (IgnoredByDefault(sig)) return 0;
-    DestroySandbox(md);
+    StopContainer(md);
     RETURN_IF_ERROR(store
                         .Update(md.id,
                                 [](container::Metadata& m) {

@@ -20,7 +20,7 @@ absl::StatusOr<int> Run(const Context& ctx) {
                    CreateContainer(ctx.inv.global, o.create, spec));
   container::Store store = OpenStore(ctx.inv.global);
   auto teardown = [&]() {
-    DestroySandbox(md);
+    StopContainer(md);  // only this container when it joined a pod
     absl::Status r = store.Remove(md.id);
     if (!r.ok()) LOG(WARNING) << "run cleanup: " << r;
     container::Metadata stopped = md;

@@ -13,14 +13,15 @@
 #include "base/logging.h"
 #include "base/status_macros.h"
 #include "base/unique_fd.h"
+#include "runsc/cmd/cgroup_ops.h"
 #include "runsc/cmd/common.h"
 #include "runsc/cmd/console.h"
 #include "runsc/cmd/hooks.h"
+#include "runsc/cmd/subcontainer.h"
 #include "runsc/sandbox/control_client.h"
 #include "runsc/sandbox/launcher.h"
 
 namespace runsc::cmd {
-namespace {
 
 size_t GoferMounts(const specutils::Spec& spec) {
   size_t n = 1;
@@ -89,6 +90,27 @@ void AwaitGone(pid_t pid, uint64_t start, absl::Duration grace) {
   }
 }
 
+namespace {
+
+// Records launched children of a container still being created.
+absl::Status RecordLaunched(container::Store& store, const std::string& id,
+                            pid_t sandbox_pid, pid_t gofer_pid,
+                            const std::string& control_socket) {
+  uint64_t start = container::ProcessStartTime(sandbox_pid).value_or(0);
+  return store
+      .Update(id,
+              [&](container::Metadata& m) {
+                m.sandbox_pid = sandbox_pid;
+                m.sandbox_start_time = start;
+                m.gofer_pid = gofer_pid;
+                m.init_pid = sandbox_pid;
+                m.init_start_time = start;
+                m.control_socket = control_socket;
+                return absl::OkStatus();
+              })
+      .status();
+}
+
 }  // namespace
 
 std::string ExitStatusPath(const container::Store& store,
@@ -122,6 +144,11 @@ absl::StatusOr<container::Metadata> CreateContainer(
     return absl::InvalidArgumentError(
         "process.terminal is true but no --console-socket was given");
   }
+  // A pod's container joins its sandbox (docs/multi-container.md).
+  ASSIGN_OR_RETURN(std::string pod_sandbox, SubcontainerSandboxId(spec));
+  if (!pod_sandbox.empty()) {
+    return CreateSubcontainer(g, o, spec, pod_sandbox);
+  }
   container::Store store = OpenStore(g);
   container::Metadata md;
   md.id = o.id;
@@ -132,14 +159,47 @@ absl::StatusOr<container::Metadata> CreateContainer(
   md.console_socket = o.console_socket;
   md.sandbox_id = o.id;
   md.annotations = spec.annotations;
+  // Until it is created, the container belongs to this process: if it dies
+  // midway, `state` reports stopped and delete cleans up (docs/faults.md).
+  container::RecordCreator(md);
   RETURN_IF_ERROR(store.Create(md));
+  std::optional<cgroup::Cgroup> cg;  // cgroup_ops.h
   auto cleanup = [&](absl::Status s) {
+    if (cg) (void)cg->Destroy();
     absl::Status r = store.Remove(o.id);
     if (!r.ok()) LOG(WARNING) << "create cleanup: " << r;
     return s;
   };
 
+  // The cgroup exists (and is recorded) before the processes; both join it
+  // before the sandbox is told to go.
+  absl::StatusOr<std::optional<cgroup::Cgroup>> made =
+      CreateContainerCgroup(g, spec, o.id);
+  if (!made.ok()) return cleanup(made.status());
+  cg = std::move(*made);
+  if (cg) {
+    absl::Status rec = store
+                           .Update(o.id,
+                                   [&](container::Metadata& m) {
+                                     m.extra[kCgroupExtraKey] = cg->ToJson();
+                                     return absl::OkStatus();
+                                   })
+                           .status();
+    if (!rec.ok()) return cleanup(rec);
+  }
+
   sandbox::LaunchConfig lc;
+  lc.before_start = [&](pid_t sandbox_pid, pid_t gofer_pid) -> absl::Status {
+    // Both children exist and wait for `go`: record them first, so that a
+    // create killed from here on leaves processes delete can find.
+    RETURN_IF_ERROR(RecordLaunched(
+        store, o.id, sandbox_pid, gofer_pid,
+        absl::StrCat(lc.state_dir, "/", sandbox::kControlSocketName)));
+    if (!cg) return absl::OkStatus();
+    RETURN_IF_ERROR(cg->AddProcess(sandbox_pid));
+    if (gofer_pid > 0) RETURN_IF_ERROR(cg->AddProcess(gofer_pid));
+    return absl::OkStatus();
+  };
   lc.global_args = ChildGlobalArgs(g, store.root());
   lc.container_id = o.id;
   lc.bundle = spec.bundle_dir;
@@ -195,23 +255,13 @@ absl::StatusOr<container::Metadata> CreateContainer(
         m.init_pid = lr->sandbox_pid;
         m.init_start_time = sb_start;
         m.control_socket = lr->control_socket;
-        m.status = container::Status::kCreated;
         return absl::OkStatus();
       });
   absl::Status st = up.status();
+  // The sandbox exists, nothing runs yet.
   if (st.ok()) {
-    // prestart (deprecated, still sent by Docker), createRuntime,
-    // createContainer: the sandbox exists, nothing runs yet (hooks.h).
-    container::Metadata creating = *up;
-    creating.status = container::Status::kCreating;
-    nlohmann::json state = container::OciState(creating);
-    for (const char* kind : {"prestart", "createRuntime", "createContainer"}) {
-      st = RunHooks(spec.raw, kind, state);
-      if (!st.ok()) break;
-    }
-  }
-  if (st.ok() && !o.pid_file.empty()) {
-    st = WritePidFile(o.pid_file, lr->sandbox_pid);
+    up = FinishCreate(store, *up, o.pid_file, lr->sandbox_pid);
+    st = up.status();
   }
   if (!st.ok()) {
     container::Metadata tmp = md;
@@ -225,6 +275,22 @@ absl::StatusOr<container::Metadata> CreateContainer(
   return *up;
 }
 
+absl::StatusOr<container::Metadata> FinishCreate(container::Store& store,
+                                                 const container::Metadata& md,
+                                                 const std::string& pid_file,
+                                                 pid_t pid) {
+  RETURN_IF_ERROR(RunCreateHooks(md));
+  // Created only now: a create killed before this point leaves a container
+  // that reports stopped (its creator is gone; docs/faults.md).
+  ASSIGN_OR_RETURN(container::Metadata created,
+                   store.Update(md.id, [](container::Metadata& m) {
+                     m.status = container::Status::kCreated;
+                     return absl::OkStatus();
+                   }));
+  if (!pid_file.empty()) RETURN_IF_ERROR(WritePidFile(pid_file, pid));
+  return created;
+}
+
 absl::Status RequireSandbox(const container::Metadata& md) {
   if (!md.control_socket.empty()) return absl::OkStatus();
   return absl::UnavailableError(
@@ -235,19 +301,36 @@ absl::Status RequireSandbox(const container::Metadata& md) {
 absl::Status StartContainer(container::Store& store,
                             const container::Metadata& md) {
   RETURN_IF_ERROR(RequireSandbox(md));
-  absl::Status hooks =
-      RunHooks(md.spec, "startContainer", container::OciState(md));
-  if (!hooks.ok()) {
+  // startContainer hooks run inside the sandbox (the spec: path resolved
+  // and executed in the container), between creating init and running it.
+  ASSIGN_OR_RETURN(std::vector<HookSpec> hooks,
+                   ParseHooks(md.spec, "startContainer"));
+  control::StartRootRequest start;
+  start.set_container_id(md.id);
+  start.set_state_json(container::OciState(md).dump());
+  absl::Duration budget = absl::Seconds(30);
+  for (const HookSpec& h : hooks) {
+    control::Hook* ph = start.add_start_container_hooks();
+    ph->set_path(h.path);
+    for (const std::string& a : h.args) ph->add_args(a);
+    for (const std::string& e : h.env) ph->add_env(e);
+    if (h.timeout.has_value()) {
+      ph->set_timeout_ms(absl::ToInt64Milliseconds(*h.timeout));
+    }
+    // A hook without a timeout may run as long as it likes (as in runc).
+    budget += h.timeout.value_or(absl::InfiniteDuration());
+  }
+  sandbox::ControlClient client(md.control_socket, budget);
+  absl::Status started = client.StartRoot(start);
+  if (!started.ok() && !hooks.empty()) {
     // The spec: a failing startContainer hook stops the container.
-    DestroySandbox(md);
+    StopContainer(md);
     (void)store.Update(md.id, [](container::Metadata& m) {
       m.status = container::Status::kStopped;
       return absl::OkStatus();
     });
-    return hooks;
   }
-  sandbox::ControlClient client(md.control_socket);
-  RETURN_IF_ERROR(client.StartRoot(md.id));
+  RETURN_IF_ERROR(started);
   ASSIGN_OR_RETURN(container::Metadata running,
                    store.Update(md.id, [](container::Metadata& m) {
                      m.status = container::Status::kRunning;
@@ -274,6 +357,7 @@ void DestroySandbox(const container::Metadata& md) {
     gstart = container::ProcessStartTime(md.gofer_pid).value_or(0);
     if (gstart != 0) AwaitGone(md.gofer_pid, gstart, absl::Seconds(5));
   }
+  RemoveContainerCgroup(md);
 }
 
 container::Status LiveStatus(const container::Metadata& md) {
@@ -285,13 +369,24 @@ container::Status LiveStatus(const container::Metadata& md) {
   sandbox::ControlClient client(md.control_socket, absl::Seconds(5));
   auto procs = client.Processes(md.id);
   if (!procs.ok()) {
-    return sandbox::IsSandboxGone(procs.status()) ? container::Status::kStopped
-                                                  : s;
+    // A subcontainer the sandbox no longer knows has been dropped.
+    bool gone = sandbox::IsSandboxGone(procs.status()) ||
+                (IsSubcontainer(md) && absl::IsNotFound(procs.status()));
+    return gone ? container::Status::kStopped : s;
   }
+  // Per container: its own init (PID 1 for the root container).
   for (const auto& p : *procs) {
-    if (p.pid() == 1) return s;
+    if (p.container_init() || (!IsSubcontainer(md) && p.pid() == 1)) return s;
   }
   return container::Status::kStopped;
+}
+
+void StopContainer(const container::Metadata& md) {
+  if (IsSubcontainer(md)) {
+    DestroySubcontainer(md);
+  } else {
+    DestroySandbox(md);
+  }
 }
 
 }  // namespace runsc::cmd

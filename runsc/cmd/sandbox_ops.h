@@ -4,7 +4,10 @@
 #ifndef RUNSC_CMD_SANDBOX_OPS_H_
 #define RUNSC_CMD_SANDBOX_OPS_H_
 
+#include <sys/types.h>
+
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "runsc/cli/options.h"
@@ -44,8 +47,35 @@ absl::StatusOr<int> WaitForInit(const container::Store& store,
                                 const container::Metadata& md);
 
 // The status to report: the stored one, or stopped when the sandbox is gone
-// or its init has exited.
+// or the container's own init has exited (per container in a
+// multi-container sandbox).
 container::Status LiveStatus(const container::Metadata& md);
+
+// Ends a created or running container: the whole sandbox for a root
+// container (DestroySandbox), only the container for a subcontainer
+// (DestroySubcontainer, subcontainer.h).
+void StopContainer(const container::Metadata& md);
+
+// Shared with subcontainer.cc.
+// Gofer connections a spec needs: the rootfs plus one per bind mount.
+size_t GoferMounts(const specutils::Spec& spec);
+// Global flags for the children (runsc boot / runsc gofer).
+std::vector<std::string> ChildGlobalArgs(const cli::GlobalOptions& g,
+                                         const std::string& root);
+// Writes `pid` to `path` atomically (temporary file, rename).
+absl::Status WritePidFile(const std::string& path, pid_t pid);
+
+// The end of create, once everything is launched and recorded (status
+// creating): create's hooks (hooks.h RunCreateHooks), status created, then
+// the pid file (last: engines take its appearance as "created") with `pid`.
+// The caller undoes its launch when this fails.
+absl::StatusOr<container::Metadata> FinishCreate(container::Store& store,
+                                                 const container::Metadata& md,
+                                                 const std::string& pid_file,
+                                                 pid_t pid);
+// Waits until `pid` (recorded with /proc start time `start`) is gone;
+// reaps it if it is our child; SIGKILLs it after `grace`.
+void AwaitGone(pid_t pid, uint64_t start, absl::Duration grace);
 
 }  // namespace runsc::cmd
 

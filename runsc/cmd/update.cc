@@ -1,9 +1,9 @@
 // runsc update: change a container's resource limits from --resources (a
 // linux.resources JSON document, "-" for stdin) or runc's individual flags
 // (resources.h). The merged limits are recorded in meta.json (the spec's
-// linux.resources, which `events` reports). Enforcement: none yet. The
-// sandbox is not placed in a cgroup, and the sentry does not limit memory,
-// CPU or PIDs (docs/exec.md).
+// linux.resources, which `events` reports) and the given fields are written
+// to the container's cgroup (cgroup_ops.h), where the host enforces them
+// (docs/cgroups.md).
 #include <fstream>
 #include <sstream>
 
@@ -11,6 +11,7 @@
 #include "base/logging.h"
 #include "base/status_macros.h"
 #include "nlohmann/json.hpp"
+#include "runsc/cmd/cgroup_ops.h"
 #include "runsc/cmd/commands.h"
 #include "runsc/cmd/common.h"
 #include "runsc/cmd/resources.h"
@@ -57,6 +58,9 @@ absl::StatusOr<int> Update(const Context& ctx) {
       RequireStatus(md, "update",
                     {container::Status::kCreated, container::Status::kRunning,
                      container::Status::kPaused}));
+  // Only what was given is written to the cgroup (runc update).
+  ASSIGN_OR_RETURN(nlohmann::json given, MergeResources(nullptr, doc, o));
+  RETURN_IF_ERROR(UpdateContainerCgroup(md, given));
   RETURN_IF_ERROR(store
                       .Update(md.id,
                               [&](container::Metadata& m) {
@@ -67,8 +71,7 @@ absl::StatusOr<int> Update(const Context& ctx) {
                                 return absl::OkStatus();
                               })
                       .status());
-  LOG(DEBUG) << "update " << md.id << ": " << merged.dump()
-             << " (recorded; not enforced)";
+  LOG(DEBUG) << "update " << md.id << ": " << merged.dump();
   return 0;
 }
 

@@ -277,12 +277,41 @@ bool ProcessAlive(pid_t pid, uint64_t start_time) {
   return true;
 }
 
+void RecordCreator(Metadata& md) {
+  md.extra["creator_pid"] = getpid();
+  md.extra["creator_start_time"] = ProcessStartTime(getpid()).value_or(0);
+}
+
+bool CreatorAlive(const Metadata& md) {
+  if (!md.extra.is_object()) return true;
+  auto pid = md.extra.find("creator_pid");
+  auto start = md.extra.find("creator_start_time");
+  if (pid == md.extra.end() || start == md.extra.end() ||
+      !pid->is_number_integer() || !start->is_number_unsigned()) {
+    return true;
+  }
+  return ProcessAlive(pid->get<pid_t>(), start->get<uint64_t>());
+}
+
 Status EffectiveStatus(const Metadata& md) {
   if (md.status == Status::kStopped) return md.status;
+  // `create` was killed midway: nothing will ever make this container
+  // created; whatever it launched is torn down by delete.
+  if (md.status == Status::kCreating && !CreatorAlive(md)) {
+    return Status::kStopped;
+  }
   if (md.sandbox_pid > 0) {
-    return ProcessAlive(md.sandbox_pid, md.sandbox_start_time)
-               ? md.status
-               : Status::kStopped;
+    if (!ProcessAlive(md.sandbox_pid, md.sandbox_start_time)) {
+      return Status::kStopped;
+    }
+    // A container that joined another's sandbox (docs/multi-container.md):
+    // its init_pid is a waiter that exits with the container's init.
+    if (!md.sandbox_id.empty() && md.sandbox_id != md.id && md.init_pid > 0 &&
+        md.init_start_time != 0 &&
+        !ProcessAlive(md.init_pid, md.init_start_time)) {
+      return Status::kStopped;
+    }
+    return md.status;
   }
   if (md.init_pid > 0) {
     return ProcessAlive(md.init_pid, md.init_start_time) ? md.status

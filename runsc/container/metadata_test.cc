@@ -279,5 +279,54 @@ TEST(LivenessTest, EffectiveStatus) {
   EXPECT_EQ(EffectiveStatus(md), Status::kStopped);
 }
 
+TEST(LivenessTest, CreatingWithoutItsCreatorIsStopped) {
+  Metadata md = Sample();
+  md.status = Status::kCreating;
+  md.sandbox_pid = 0;  // nothing launched yet
+  md.init_pid = 0;
+  EXPECT_TRUE(CreatorAlive(md));  // nothing recorded
+  RecordCreator(md);
+  EXPECT_TRUE(CreatorAlive(md));
+  EXPECT_EQ(EffectiveStatus(md), Status::kCreating);
+  // Through JSON, as `state` reads it.
+  absl::StatusOr<Metadata> back =
+      MetadataFromJson(nlohmann::json::parse(MetadataToJson(md).dump()));
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(EffectiveStatus(*back), Status::kCreating);
+
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) _exit(0);
+  uint64_t start = ProcessStartTime(pid).value_or(0);
+  ASSERT_EQ(waitpid(pid, nullptr, 0), pid);
+  // A creator that has exited (its start time recorded while it lived).
+  md.extra["creator_pid"] = pid;
+  md.extra["creator_start_time"] = start;
+  EXPECT_FALSE(CreatorAlive(md));
+  EXPECT_EQ(EffectiveStatus(md), Status::kStopped);
+  // Only a container being created is affected.
+  md.status = Status::kCreated;
+  EXPECT_EQ(EffectiveStatus(md), Status::kCreated);
+}
+
+// A container in another container's sandbox (docs/multi-container.md):
+// its waiter (init_pid) going away means its init has exited.
+TEST(LivenessTest, SubcontainerFollowsItsWaiter) {
+  Metadata md = Sample();
+  md.status = Status::kRunning;
+  md.sandbox_id = "pod";
+  md.sandbox_pid = getpid();
+  md.sandbox_start_time = *ProcessStartTime(getpid());
+  md.init_pid = getpid();
+  md.init_start_time = md.sandbox_start_time;
+  ASSERT_NE(md.id, "pod");
+  EXPECT_EQ(EffectiveStatus(md), Status::kRunning);
+  md.init_start_time += 1;  // the waiter is gone (its pid reused)
+  EXPECT_EQ(EffectiveStatus(md), Status::kStopped);
+  // The sandbox's own container ignores init_pid here.
+  md.sandbox_id = md.id;
+  EXPECT_EQ(EffectiveStatus(md), Status::kRunning);
+}
+
 }  // namespace
 }  // namespace runsc::container

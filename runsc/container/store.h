@@ -131,10 +131,19 @@ absl::StatusOr<uint64_t> ProcessStartTime(pid_t pid);
 // different start time means the pid was reused: the process is dead).
 bool ProcessAlive(pid_t pid, uint64_t start_time);
 // The status to report: kStopped if the container has a sandbox (or, before
-// the sandbox is known, an init) pid that is no longer alive; else md.status.
+// the sandbox is known, an init) pid that is no longer alive, or, for a
+// container in another container's sandbox, whose waiter (init_pid) is
+// gone; else md.status.
 Status EffectiveStatus(const Metadata& md);
 // md with status replaced by EffectiveStatus(md).
 Metadata RefreshStatus(Metadata md);
+
+// Records the calling process (pid and start time, in md.extra) as the one
+// creating the container. A container still `creating` whose creator is gone
+// (`runsc create` was killed midway) is effectively stopped.
+void RecordCreator(Metadata& md);
+// False only if md records a creator that is no longer alive.
+bool CreatorAlive(const Metadata& md);
 
 // Holds LOCK_EX on one container's meta.lock until destroyed.
 class ContainerLock {

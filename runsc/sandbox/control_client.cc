@@ -86,8 +86,15 @@ absl::StatusOr<int32_t> ControlClient::Ping() {
 
 absl::Status ControlClient::StartRoot(const std::string& container_id,
                                       int console_fd) {
+  control::StartRootRequest start;
+  start.set_container_id(container_id);
+  return StartRoot(start, console_fd);
+}
+
+absl::Status ControlClient::StartRoot(const control::StartRootRequest& start,
+                                      int console_fd) {
   control::Request req;
-  req.mutable_start_root()->set_container_id(container_id);
+  *req.mutable_start_root() = start;
   if (console_fd >= 0) {
     int fds[] = {console_fd};
     return Simple(req, fds);

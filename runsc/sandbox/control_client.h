@@ -41,6 +41,9 @@ class ControlClient {
   absl::StatusOr<int32_t> Ping();
   // `console_fd` (a connected console socket) only with a terminal; -1 else.
   absl::Status StartRoot(const std::string& container_id, int console_fd = -1);
+  // The same with the whole request (startContainer hooks and state).
+  absl::Status StartRoot(const control::StartRootRequest& start,
+                         int console_fd = -1);
   // `fds`: {stdin, stdout, stderr}, or {console socket} when terminal.
   absl::StatusOr<int32_t> Exec(const std::string& container_id,
                                const std::string& process_json, bool terminal,

@@ -125,7 +125,62 @@ absl::Status SocketPair(int type, base::UniqueFd* a, base::UniqueFd* b) {
   return absl::OkStatus();
 }
 
+// Starts `runsc gofer` serving `gofer_ends` (the root mount first).
+absl::StatusOr<pid_t> SpawnGofer(
+    const LaunchConfig& config, const std::vector<base::UniqueFd>& gofer_ends) {
+  ASSIGN_OR_RETURN(base::UniqueFd gofer_spec, SpecMemfd(config.spec_json));
+  base::UniqueFd devnull(::open("/dev/null", O_RDWR | O_CLOEXEC));
+  if (!devnull.valid()) return base::ErrnoStatus(errno, "open /dev/null");
+  SpawnSpec gofer;
+  gofer.argv.push_back(config.binary);
+  gofer.argv.insert(gofer.argv.end(), config.global_args.begin(),
+                    config.global_args.end());
+  gofer.argv.push_back("gofer");
+  gofer.fds = {{devnull.get(), 0},
+               {devnull.get(), 1},
+               {devnull.get(), 2},
+               {gofer_spec.get(), 3}};
+  std::vector<int> io;
+  int next = 4;
+  for (const base::UniqueFd& fd : gofer_ends) {
+    gofer.fds.push_back({fd.get(), next});
+    io.push_back(next++);
+  }
+  gofer.argv.push_back("--spec-fd=3");
+  gofer.argv.push_back(absl::StrCat("--io-fds=", absl::StrJoin(io, ",")));
+  if (config.log_fd >= 0) {
+    gofer.fds.push_back({config.log_fd, next});
+    gofer.argv.push_back(absl::StrCat("--log-fd=", next++));
+  }
+  if (!config.bundle.empty()) {
+    gofer.argv.push_back(absl::StrCat("--bundle=", config.bundle));
+  }
+  absl::StatusOr<pid_t> pid = Spawn(gofer);
+  if (!pid.ok()) {
+    return absl::Status(
+        pid.status().code(),
+        absl::StrCat("starting the gofer: ", pid.status().message()));
+  }
+  return *pid;
+}
+
 }  // namespace
+
+absl::StatusOr<GoferLaunch> LaunchGofer(const LaunchConfig& config) {
+  if (config.gofer_mounts == 0) {
+    return absl::InvalidArgumentError("launch: a gofer needs a mount");
+  }
+  GoferLaunch result;
+  std::vector<base::UniqueFd> gofer_ends;
+  for (size_t i = 0; i < config.gofer_mounts; ++i) {
+    base::UniqueFd a, b;
+    RETURN_IF_ERROR(SocketPair(SOCK_SEQPACKET, &a, &b));
+    result.sentry_ends.push_back(std::move(a));
+    gofer_ends.push_back(std::move(b));
+  }
+  ASSIGN_OR_RETURN(result.pid, SpawnGofer(config, gofer_ends));
+  return result;
+}
 
 std::string DescribeWaitStatus(int ws) {
   if (WIFEXITED(ws)) return absl::StrCat("exit status ", WEXITSTATUS(ws));
@@ -223,40 +278,7 @@ absl::StatusOr<LaunchResult> LaunchSandbox(const LaunchConfig& config) {
   }
 
   if (config.gofer_mounts > 0) {
-    ASSIGN_OR_RETURN(base::UniqueFd gofer_spec, SpecMemfd(config.spec_json));
-    base::UniqueFd devnull(::open("/dev/null", O_RDWR | O_CLOEXEC));
-    if (!devnull.valid()) return base::ErrnoStatus(errno, "open /dev/null");
-    SpawnSpec gofer;
-    gofer.argv.push_back(config.binary);
-    gofer.argv.insert(gofer.argv.end(), config.global_args.begin(),
-                      config.global_args.end());
-    gofer.argv.push_back("gofer");
-    gofer.fds = {{devnull.get(), 0},
-                 {devnull.get(), 1},
-                 {devnull.get(), 2},
-                 {gofer_spec.get(), 3}};
-    std::vector<int> io;
-    int next = 4;
-    for (const base::UniqueFd& fd : gofer_ends) {
-      gofer.fds.push_back({fd.get(), next});
-      io.push_back(next++);
-    }
-    gofer.argv.push_back("--spec-fd=3");
-    gofer.argv.push_back(absl::StrCat("--io-fds=", absl::StrJoin(io, ",")));
-    if (config.log_fd >= 0) {
-      gofer.fds.push_back({config.log_fd, next});
-      gofer.argv.push_back(absl::StrCat("--log-fd=", next++));
-    }
-    if (!config.bundle.empty()) {
-      gofer.argv.push_back(absl::StrCat("--bundle=", config.bundle));
-    }
-    absl::StatusOr<pid_t> pid = Spawn(gofer);
-    if (!pid.ok()) {
-      return absl::Status(
-          pid.status().code(),
-          absl::StrCat("starting the gofer: ", pid.status().message()));
-    }
-    result.gofer_pid = *pid;
+    ASSIGN_OR_RETURN(result.gofer_pid, SpawnGofer(config, gofer_ends));
     gofer_ends.clear();  // the gofer holds them now
   }
 

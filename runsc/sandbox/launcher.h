@@ -39,6 +39,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "base/unique_fd.h"
 
 namespace runsc::sandbox {
 
@@ -81,6 +82,18 @@ struct LaunchResult {
 };
 
 absl::StatusOr<LaunchResult> LaunchSandbox(const LaunchConfig& config);
+
+// Starts only the gofer, for a container joining an existing sandbox
+// (docs/multi-container.md): the same process and flags as LaunchSandbox's
+// gofer (config.gofer_mounts connections; the sandbox fields are unused).
+// Returns its pid and the sentry ends of its connections (root mount
+// first), which the caller sends to the sandbox. The gofer exits once they
+// are all closed.
+struct GoferLaunch {
+  pid_t pid = 0;
+  std::vector<base::UniqueFd> sentry_ends;
+};
+absl::StatusOr<GoferLaunch> LaunchGofer(const LaunchConfig& config);
 
 // One child process: argv, descriptors to place (source -> target number),
 // and clone flags. The child resets signal handling, calls setsid, installs

@@ -13,6 +13,84 @@
 namespace sentry::kernel {
 namespace {
 
+// Multi-container sandboxes: every process carries its container's id.
+TEST(ContainerIdTest, SetAtCreationAndInheritedByFork) {
+  auto kt = MakeKernelAndTask();
+  NewTaskArgs a;
+  a.mm = kt.mem;
+  a.container_id = "a";
+  a.container_init = true;
+  Task* ainit = *kt.kernel->CreateExecProcess(std::move(a));
+  NewTaskArgs b;
+  b.mm = kt.mem;
+  b.container_id = "b";
+  b.container_init = true;
+  Task* binit = *kt.kernel->CreateExecProcess(std::move(b));
+  auto child = kt.kernel->Clone(*ainit, CloneArgs{});
+  ASSERT_TRUE(child.ok());
+  EXPECT_EQ((*child)->tg().container_id, "a");
+  EXPECT_FALSE((*child)->tg().container_init);
+  EXPECT_EQ(binit->tg().container_id, "b");
+
+  EXPECT_EQ(kt.kernel->GetUsage("a").processes, 2);
+  EXPECT_EQ(kt.kernel->GetUsage("b").processes, 1);
+  EXPECT_EQ(kt.kernel->GetUsage().processes, 4);
+  int in_a = 0;
+  for (const ProcessInfo& p : kt.kernel->Processes()) {
+    if (p.container_id != "a") continue;
+    ++in_a;
+    EXPECT_EQ(p.container_init, p.pid == ainit->tg().tgid);
+  }
+  EXPECT_EQ(in_a, 2);
+}
+
+TEST(ContainerIdTest, SignalsFromOutsideStayInTheContainer) {
+  auto kt = MakeKernelAndTask();
+  NewTaskArgs a;
+  a.mm = kt.mem;
+  a.container_id = "a";
+  a.container_init = true;
+  Task* ainit = *kt.kernel->CreateExecProcess(std::move(a));
+  Task* achild = *kt.kernel->Clone(*ainit, CloneArgs{});
+  NewTaskArgs b;
+  b.mm = kt.mem;
+  b.container_id = "b";
+  Task* bproc = *kt.kernel->CreateExecProcess(std::move(b));
+  // A pid of another container is not found through container "a".
+  EXPECT_EQ(ToInt(kt.kernel
+                      ->SignalFromOutside(bproc->tg().tgid, SIGKILL, false,
+                                          false, "a")
+                      .error()),
+            ESRCH);
+  ASSERT_TRUE(kt.kernel->SignalFromOutside(0, SIGKILL, false, true, "a").ok());
+  absl::MutexLock l(kt.kernel->mu());
+  EXPECT_TRUE(ainit->tg().exiting);
+  EXPECT_TRUE(achild->tg().exiting);
+  EXPECT_FALSE(bproc->tg().exiting);
+  EXPECT_FALSE(kt.task->tg().exiting);
+}
+
+TEST(ContainerIdTest, ExitOfAContainerInitKillsOnlyItsContainer) {
+  auto kt = MakeKernelAndTask();
+  NewTaskArgs a;
+  a.mm = kt.mem;
+  a.container_id = "a";
+  a.container_init = true;
+  Task* ainit = *kt.kernel->CreateExecProcess(std::move(a));
+  Task* achild = *kt.kernel->Clone(*ainit, CloneArgs{});
+  NewTaskArgs b;
+  b.mm = kt.mem;
+  b.container_id = "b";
+  Task* bproc = *kt.kernel->CreateExecProcess(std::move(b));
+  int apid = ainit->tg().tgid;
+  ainit->ExitThread(ExitedStatus(0));
+  EXPECT_EQ(*kt.kernel->WaitPidExit(apid), ExitedStatus(0));
+  absl::MutexLock l(kt.kernel->mu());
+  EXPECT_TRUE(achild->tg().exiting);
+  EXPECT_FALSE(bproc->tg().exiting);
+  EXPECT_FALSE(kt.task->tg().exiting);
+}
+
 TEST(ExecProcessTest, NeedsARunningInit) {
   Kernel k;
   auto r = k.CreateExecProcess(NewTaskArgs{});

@@ -1,6 +1,7 @@
 #include "sentry/kernel/exec.h"
 
 #include "base/errors.h"
+#include "sentry/auth/capabilities.h"
 #include "sentry/kernel/futex.h"
 #include "sentry/kernel/kernel.h"
 
@@ -40,6 +41,14 @@ ErrnoStatus Exec(Task& t, const ExecEnv& env, const std::string& filename,
       loader::Load(*mm->memory_manager(), *opener, la);
   if (!lr.ok()) return StatusToErrno(lr.status());
 
+  // The first Switch into the new image needs this thread's stub there:
+  // made now, so that a host refusal (a pids cgroup limit) is EAGAIN, as
+  // Linux's execve under RLIMIT_NPROC, not a kill after the point of no
+  // return.
+  if (t.context() != nullptr && mm->address_space() != nullptr) {
+    RETURN_IF_ERRNO(t.context()->Prepare(*mm->address_space()));
+  }
+
   // --- point of no return ---
   {
     absl::MutexLock l(k.mu());
@@ -69,6 +78,8 @@ ErrnoStatus Exec(Task& t, const ExecEnv& env, const std::string& filename,
     t.tg().envp = la.envp;
     t.tg().exe = filename;
   }
+  // No file capabilities or set-id files: only the root/ambient rules apply.
+  t.set_creds(auth::ExecCredentials(*c));
   ExitRobustList(t);
   t.robust_list = UserAddr();
   t.clear_child_tid = UserAddr();

@@ -3,6 +3,9 @@
 #include <sched.h>
 #include <unistd.h>
 
+#include <system_error>
+
+#include "absl/cleanup/cleanup.h"
 #include "base/logging.h"
 
 namespace sentry::kernel {
@@ -103,6 +106,8 @@ Task* Kernel::SetUpProcessLocked(Task& t, NewTaskArgs args) {
   tg.exe = std::move(args.exe);
   t.files = std::move(args.files);
   t.fs = std::move(args.fs);
+  tg.container_id = std::move(args.container_id);
+  tg.container_init = args.container_init;
   return &t;
 }
 
@@ -130,6 +135,63 @@ ErrnoOr<Task*> Kernel::CreateExecProcess(NewTaskArgs args) {
   return SetUpProcessLocked(*t, std::move(args));
 }
 
+struct Kernel::PendingThread {
+  absl::Mutex mu;
+  bool reported ABSL_GUARDED_BY(mu) = false;
+  bool prepared ABSL_GUARDED_BY(mu) = false;
+  bool decided ABSL_GUARDED_BY(mu) = false;
+  std::shared_ptr<Task> task ABSL_GUARDED_BY(mu);
+
+  // The first decision wins: the task to run, or null to give up.
+  void Decide(std::shared_ptr<Task> t) {
+    absl::MutexLock l(&mu);
+    if (decided) return;
+    decided = true;
+    task = std::move(t);
+  }
+};
+
+ErrnoOr<std::shared_ptr<Kernel::PendingThread>> Kernel::SpawnPendingThread(
+    platform::AddressSpace* as) {
+  auto p = std::make_shared<PendingThread>();
+  ContextFactory factory = context_factory();
+  auto body = [p, as, factory] {
+    std::unique_ptr<platform::Context> ctx;
+    bool ok = false;
+    absl::StatusOr<std::unique_ptr<platform::Context>> c = factory();
+    if (c.ok()) {
+      ctx = std::move(*c);
+      ok = as == nullptr || ctx->Prepare(*as).ok();
+    }
+    std::shared_ptr<Task> t;
+    {
+      absl::MutexLock l(&p->mu);
+      p->reported = true;
+      p->prepared = ok;
+      p->mu.Await(absl::Condition(&p->decided));
+      t = std::move(p->task);
+    }
+    if (t == nullptr || !ok) return;  // ctx is released on this thread
+    t->set_context(std::move(ctx));
+    t->Run();
+  };
+  try {
+    std::thread th(body);
+    absl::MutexLock l(&threads_mu_);
+    threads_.push_back(std::move(th));
+  } catch (const std::system_error& e) {
+    LOG(DEBUG) << "clone: host thread refused: " << e.what();
+    return Errno{EAGAIN};
+  }
+  absl::MutexLock l(&p->mu);
+  p->mu.Await(absl::Condition(&p->reported));
+  if (!p->prepared) {
+    p->decided = true;  // the thread exits
+    return Errno{EAGAIN};
+  }
+  return p;
+}
+
 ErrnoOr<Task*> Kernel::Clone(Task& parent, const CloneArgs& a) {
   const uint64_t f = a.flags;
   // Linux's copy_process checks, in its order.
@@ -151,6 +213,16 @@ ErrnoOr<Task*> Kernel::Clone(Task& parent, const CloneArgs& a) {
   } else if (parent.mm_ref() != nullptr) {
     ASSIGN_OR_RETURN_ERRNO(mm, parent.mm().Fork());
   }
+
+  std::shared_ptr<PendingThread> pending;
+  if (context_factory()) {
+    ASSIGN_OR_RETURN_ERRNO(
+        pending, SpawnPendingThread(mm ? mm->address_space() : nullptr));
+  }
+  // Every early return below gives the pending thread up.
+  absl::Cleanup give_up = [&] {
+    if (pending) pending->Decide(nullptr);
+  };
 
   std::shared_ptr<Task> child;
   {
@@ -177,6 +249,7 @@ ErrnoOr<Task*> Kernel::Clone(Task& parent, const CloneArgs& a) {
                          : std::make_shared<SignalHandlers>(*ptg.handlers);
       JoinProcessGroupLocked(ctg, ptg.pgrp);
       ctg.ctty_detached = ptg.ctty_detached;
+      ctg.container_id = ptg.container_id;
     }
     child->mask = parent.mask;
     child->nice = parent.nice;
@@ -214,7 +287,11 @@ ErrnoOr<Task*> Kernel::Clone(Task& parent, const CloneArgs& a) {
   }
   if (f & CLONE_CHILD_CLEARTID) child->clear_child_tid = a.child_tid;
 
-  StartTask(child.get());
+  if (pending) {
+    pending->Decide(child);
+  } else {
+    StartTask(child.get());
+  }
   if (f & CLONE_VFORK) {
     // The parent sleeps until the child exits or execs. Signals
     // are not taken meanwhile, like Linux's uninterruptible vfork wait
@@ -276,8 +353,24 @@ void Kernel::StartTask(Task* t) {
   if (ref->context() == nullptr && !context_factory()) {
     return;  // not in run mode (handler tests)
   }
-  absl::MutexLock l(&threads_mu_);
-  threads_.emplace_back([ref] { ref->Run(); });
+  {
+    absl::MutexLock l(&threads_mu_);
+    try {
+      threads_.emplace_back([ref] { ref->Run(); });
+      return;
+    } catch (const std::system_error& e) {
+      // The host refused a thread (a pids cgroup limit). The process never
+      // runs: it exits as if SIGKILLed (its waiter sees that), and the
+      // sandbox lives on.
+      LOG(WARNING) << "task " << ref->tid() << ": no host thread (" << e.what()
+                   << "): killed";
+    }
+  }
+  {
+    absl::MutexLock l(&mu_);
+    GroupExitLocked(ref->tg(), KilledStatus(SIGKILL, false));
+  }
+  ref->ExitThread(KilledStatus(SIGKILL, false));
 }
 
 int Kernel::WaitForInitExit() {
@@ -326,28 +419,49 @@ std::vector<ProcessInfo> Kernel::Processes() {
     p.start_time = tg->start_time;
     p.argv = tg->argv;
     for (Task* t : tg->tasks) p.cpu_ns += t->utime_ns + t->stime_ns;
+    p.container_id = tg->container_id;
+    p.container_init = tg->container_init;
     out.push_back(std::move(p));
   }
   return out;
 }
 
-ErrnoStatus Kernel::SignalFromOutside(int pid, int sig, bool group, bool all) {
+ErrnoStatus Kernel::SignalFromOutside(int pid, int sig, bool group, bool all,
+                                      absl::string_view container) {
   if (!ValidSignal(sig)) return Errno{EINVAL};
   absl::MutexLock l(&mu_);
   siginfo_t info = MakeSigInfo(sig, SI_USER, 0, 0);
+  auto in_container = [&](const ThreadGroup* tg) {
+    return container.empty() || tg->container_id == container;
+  };
   std::vector<ThreadGroup*> targets;
-  if (all) {
+  if (all && !container.empty()) {
+    ThreadGroup* cinit = nullptr;
+    for (auto& [tgid, tg] : pidns_.thread_groups) {
+      if (!in_container(tg)) continue;
+      if (tg->IsInit() || tg->container_init) {
+        cinit = tg;
+      } else {
+        targets.push_back(tg);
+      }
+    }
+    if (cinit != nullptr) targets.push_back(cinit);
+  } else if (all) {
     for (auto& [tgid, tg] : pidns_.thread_groups) {
       if (!tg->IsInit()) targets.push_back(tg);
     }
     if (init_ != nullptr) targets.push_back(init_.get());
   } else if (group) {
     ThreadGroup* tg = pidns_.FindThreadGroup(pid);
-    if (tg == nullptr || tg->pgrp == nullptr) return Errno{ESRCH};
-    targets.assign(tg->pgrp->members.begin(), tg->pgrp->members.end());
+    if (tg == nullptr || tg->pgrp == nullptr || !in_container(tg)) {
+      return Errno{ESRCH};
+    }
+    for (ThreadGroup* m : tg->pgrp->members) {
+      if (in_container(m)) targets.push_back(m);
+    }
   } else {
     ThreadGroup* tg = pidns_.FindThreadGroup(pid);
-    if (tg == nullptr) return Errno{ESRCH};
+    if (tg == nullptr || !in_container(tg)) return Errno{ESRCH};
     targets.push_back(tg);
   }
   for (ThreadGroup* tg : targets) SendSignalLocked(nullptr, nullptr, tg, info);
@@ -389,22 +503,37 @@ bool Kernel::frozen() const {
   return frozen_;
 }
 
-Kernel::Usage Kernel::GetUsage() {
+Kernel::Usage Kernel::GetUsage(absl::string_view container) {
   absl::MutexLock l(&mu_);
   Usage u;
-  u.user_ns = exited_user_ns_;
-  u.system_ns = exited_system_ns_;
+  if (container.empty()) {
+    u.user_ns = exited_user_ns_;
+    u.system_ns = exited_system_ns_;
+  } else {
+    auto it = exited_by_container_.find(std::string(container));
+    if (it != exited_by_container_.end()) {
+      u.user_ns = it->second.first;
+      u.system_ns = it->second.second;
+    }
+  }
   for (auto& [ptr, t] : tasks_) {
     if (t->exited_) continue;
+    if (!container.empty() && t->tg().container_id != container) continue;
     // Read without the task's own synchronisation: a sample, not a ledger.
     u.user_ns += t->utime_ns;
     u.system_ns += t->stime_ns;
     ++u.threads;
   }
   for (auto& [ptr, tg] : groups_) {
+    if (!container.empty() && tg->container_id != container) continue;
     if (!tg->zombie) ++u.processes;
   }
   return u;
+}
+
+void Kernel::ForgetContainerUsage(absl::string_view container) {
+  absl::MutexLock l(&mu_);
+  exited_by_container_.erase(std::string(container));
 }
 
 bool Kernel::FirstUnimplemented(int nr) {

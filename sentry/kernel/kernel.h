@@ -83,7 +83,9 @@ struct ProcessInfo {
   bool zombie = false;
   absl::Time start_time;
   std::vector<std::string> argv;
-  int64_t cpu_ns = 0;  // user + system of its live threads
+  int64_t cpu_ns = 0;           // user + system of its live threads
+  std::string container_id;     // ThreadGroup::container_id
+  bool container_init = false;  // ThreadGroup::container_init
 };
 
 struct NewTaskArgs {
@@ -96,6 +98,9 @@ struct NewTaskArgs {
   std::string exe;
   std::shared_ptr<ForkableResource> files;
   std::shared_ptr<ForkableResource> fs;
+  // ThreadGroup::container_id / container_init of the new process.
+  std::string container_id;
+  bool container_init = false;
 };
 
 class Kernel {
@@ -148,7 +153,11 @@ class Kernel {
   // A signal from outside the sandbox: to process `pid`, to its process
   // group (`group`), or to every process (`all`; init last, like runsc's
   // kill --all). Init's protection does not apply (sender is outside).
-  ErrnoStatus SignalFromOutside(int pid, int sig, bool group, bool all);
+  // A non-empty `container` limits the targets to that container's
+  // processes (`all`: every one of them, its container init last; `pid`
+  // outside the container: ESRCH).
+  ErrnoStatus SignalFromOutside(int pid, int sig, bool group, bool all,
+                                absl::string_view container = {});
   // Blocks until process `pid` has exited; returns its wait status. Does not
   // reap (the parent still can). ESRCH if no such process ever ran.
   ErrnoOr<int> WaitPidExit(int pid);
@@ -165,7 +174,11 @@ class Kernel {
     int processes = 0;  // live thread groups (zombies excluded)
     int threads = 0;
   };
-  Usage GetUsage();
+  // A non-empty `container`: that container's processes only.
+  Usage GetUsage(absl::string_view container = {});
+  // Forgets the CPU time of `container`'s exited threads (the container was
+  // deleted; a new one may reuse its id).
+  void ForgetContainerUsage(absl::string_view container);
 
   // --- signals ---
   // Sends `info` to one thread (target_thread) or to a thread group. sender
@@ -225,6 +238,15 @@ class Kernel {
   }
 
  private:
+  // fork/clone in run mode: the child's host thread, its platform context
+  // and (Context::Prepare) its stub in `as` exist before the child does, so
+  // that a host refusal (a pids cgroup limit) is EAGAIN to the caller, as
+  // Linux's fork under RLIMIT_NPROC/pids.max, not a dead sandbox or child.
+  // The thread waits until the clone commits (it then runs the task) or
+  // gives up (it then exits).
+  struct PendingThread;
+  ErrnoOr<std::shared_ptr<PendingThread>> SpawnPendingThread(
+      platform::AddressSpace* as);
   // Makes `tg` (not in any process group) the leader of a new session and
   // process group named by its tgid (setsid, init, exec'd processes).
   void NewSessionLocked(ThreadGroup& tg) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -263,6 +285,9 @@ class Kernel {
   // CPU time of threads that have exited (Usage).
   int64_t exited_user_ns_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t exited_system_ns_ ABSL_GUARDED_BY(mu_) = 0;
+  // The same per container id: {user, system}.
+  std::map<std::string, std::pair<int64_t, int64_t>> exited_by_container_
+      ABSL_GUARDED_BY(mu_);
 
   FutexManager futexes_;
   TimerQueue timers_;

@@ -23,6 +23,9 @@ void Kernel::ThreadExited(Task* t, int status) {
     t->exited_ = true;
     exited_user_ns_ += t->utime_ns;
     exited_system_ns_ += t->stime_ns;
+    auto& per = exited_by_container_[t->tg().container_id];
+    per.first += t->utime_ns;
+    per.second += t->stime_ns;
     auto& v = tg->tasks;
     v.erase(std::remove(v.begin(), v.end(), t), v.end());
     if (!t->IsLeader()) {
@@ -62,6 +65,14 @@ void Kernel::GroupBecameZombieLocked(ThreadGroup& tg) {
   if (&tg == init_.get()) {
     for (auto& [p, g] : groups_) {
       if (g.get() != &tg) GroupExitLocked(*g, KilledStatus(SIGKILL, false));
+    }
+  } else if (tg.container_init) {
+    // A subcontainer's init: the same, within its container.
+    for (auto& [p, g] : groups_) {
+      if (g.get() != &tg && g->container_id == tg.container_id && !g->zombie &&
+          !g->exiting) {
+        GroupExitLocked(*g, KilledStatus(SIGKILL, false));
+      }
     }
   }
   // Orphans go to the nearest live ancestor that is a child subreaper,

@@ -252,5 +252,79 @@ TEST(RunLoopTest, SignalFromOutsideInterruptsAndKills) {
   EXPECT_EQ(kt.kernel->WaitForInitExit(), KilledStatus(SIGTERM, false));
 }
 
+// A context whose Prepare answers `prepare` and records the thread it ran
+// on (the task's own thread: stubs are traced by it).
+class PreparingContext : public ScriptedContext {
+ public:
+  PreparingContext(Step step, int prepare, std::atomic<pid_t>* prepared_on)
+      : ScriptedContext(std::move(step)),
+        prepare_(prepare),
+        prepared_on_(prepared_on) {}
+  ErrnoStatus Prepare(platform::AddressSpace& as) override {
+    prepared_on_->store(static_cast<pid_t>(syscall(SYS_gettid)));
+    if (prepare_ != 0) return Errno{prepare_};
+    return OkErrno();
+  }
+
+ private:
+  int prepare_;
+  std::atomic<pid_t>* prepared_on_;
+};
+
+// Under a pids cgroup limit the host refuses the child's stub: fork and
+// clone fail with EAGAIN and no child appears (the sandbox lives on).
+TEST(RunLoopTest, CloneIsEagainWhenTheHostRefusesTheChildsStub) {
+  auto kt = MakeKernelAndTask();
+  std::atomic<pid_t> prepared_on{0};
+  std::atomic<int> made{0};
+  kt.kernel->SetContextFactory(
+      [&]() -> absl::StatusOr<std::unique_ptr<platform::Context>> {
+        ++made;
+        return std::unique_ptr<platform::Context>(
+            std::make_unique<PreparingContext>(
+                [](Registers&) { return InterruptedStop(); }, EAGAIN,
+                &prepared_on));
+      });
+  const size_t before = kt.kernel->Processes().size();
+  for (uint64_t flags :
+       {uint64_t{0}, uint64_t{CLONE_VM | CLONE_SIGHAND | CLONE_THREAD}}) {
+    CloneArgs a;
+    a.flags = flags;
+    auto r = kt.kernel->Clone(*kt.task, a);
+    ASSERT_FALSE(r.ok()) << std::hex << flags;
+    EXPECT_EQ(ToInt(r.error()), EAGAIN);
+  }
+  EXPECT_EQ(made.load(), 2);
+  EXPECT_NE(prepared_on.load(), 0);
+  EXPECT_NE(prepared_on.load(), static_cast<pid_t>(syscall(SYS_gettid)));
+  EXPECT_EQ(kt.kernel->Processes().size(), before);
+  kt.kernel->Shutdown();
+}
+
+// The prepared thread is the one that runs the child.
+TEST(RunLoopTest, ClonedTaskRunsOnItsPreparedThread) {
+  auto kt = MakeKernelAndTask();
+  kt.kernel->SetSyscallDispatcher(TestDispatcher(RestartKind::kNone));
+  std::atomic<pid_t> prepared_on{0};
+  std::atomic<pid_t> ran_on{0};
+  kt.kernel->SetContextFactory(
+      [&]() -> absl::StatusOr<std::unique_ptr<platform::Context>> {
+        return std::unique_ptr<platform::Context>(
+            std::make_unique<PreparingContext>(
+                [&](Registers& r) {
+                  ran_on.store(static_cast<pid_t>(syscall(SYS_gettid)));
+                  SetSyscall(r, __NR_exit_group, 5);
+                  return SyscallStop();
+                },
+                0, &prepared_on));
+      });
+  CloneArgs a;
+  auto r = kt.kernel->Clone(*kt.task, a);
+  ASSERT_TRUE(r.ok());
+  while (ran_on.load() == 0) absl::SleepFor(absl::Milliseconds(1));
+  EXPECT_EQ(ran_on.load(), prepared_on.load());
+  kt.kernel->Shutdown();
+}
+
 }  // namespace
 }  // namespace sentry::kernel

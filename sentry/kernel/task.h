@@ -201,6 +201,16 @@ class ThreadGroup {
   std::map<int, std::shared_ptr<PosixTimer>> posix_timers;
   int next_timer_id = 0;
 
+  // The container of a multi-container sandbox this process belongs to
+  // (docs/multi-container.md): set at creation (init, exec'd processes),
+  // inherited by fork/clone, never changed afterwards.
+  std::string container_id;
+  // The container's first process. When a subcontainer's init exits, the
+  // container's other processes are killed, as Linux kills a PID
+  // namespace's processes when its init dies (all containers share one
+  // PID namespace here, so this is done per container id).
+  bool container_init = false;
+
   // Whether this is the PID namespace's init (pid 1): it ignores signals
   // without a handler that come from inside the namespace.
   bool IsInit() const { return tgid == 1; }

@@ -26,6 +26,24 @@ void ForceSignalLocked(Task& t, const siginfo_t& info) {
   t.kernel().SendSignalLocked(nullptr, &t, nullptr, info);
 }
 
+// A stub of this thread group's address space was killed from outside
+// (kill -9 of the host process) while the task waited in the sentry: the
+// process is gone, as with SIGKILL on Linux. Called on a platform thread
+// that may hold platform locks, so it only tries the kernel lock.
+bool KillGroupForLostStub(Kernel* k, const std::weak_ptr<ThreadGroup>& weak)
+    ABSL_NO_THREAD_SAFETY_ANALYSIS {
+  if (!k->mu()->TryLock()) return false;
+  if (std::shared_ptr<ThreadGroup> tg = weak.lock()) {
+    if (!tg->zombie && !tg->exiting) {
+      LOG(INFO) << "thread group " << tg->tgid
+                << ": a stub was killed from outside; killing the process";
+      k->GroupExitLocked(*tg, KilledStatus(SIGKILL, false));
+    }
+  }
+  k->mu()->Unlock();
+  return true;
+}
+
 }  // namespace
 
 bool Task::HandleSignals(const SyscallResult* r) {
@@ -171,6 +189,12 @@ void Task::Run() {
     } else {
       ctx_ = std::move(*c);
     }
+  }
+  // Also for a context made and prepared ahead (clone's pending thread).
+  if (ctx_ != nullptr) {
+    ctx_->SetOnStubDeath([kp = &k, weak = std::weak_ptr<ThreadGroup>(tg_)] {
+      return KillGroupForLostStub(kp, weak);
+    });
   }
   {
     absl::MutexLock l(k.mu());

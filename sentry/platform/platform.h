@@ -30,6 +30,7 @@
 #include <signal.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 
 #include "absl/status/statusor.h"
@@ -97,6 +98,12 @@ class Context {
   // holds the state at the stop. Only from the creating thread.
   virtual StopReason Switch(AddressSpace& as, arch::Registers& regs) = 0;
 
+  // Acquires, on the creating thread, whatever the first Switch into `as`
+  // would need from the host (ptrace: this thread's stub in `as`), so that
+  // fork/clone can fail with EAGAIN before the new task exists when the host
+  // refuses a process or thread (a pids cgroup limit). Optional.
+  virtual ErrnoStatus Prepare(AddressSpace& as) { return OkErrno(); }
+
   // Makes the current (or the next) Switch return kInterrupted soon. Any
   // thread; async-signal-safe. Spurious kInterrupted returns are possible.
   virtual void Interrupt() = 0;
@@ -104,6 +111,14 @@ class Context {
   // Drops this context's stubs. Only from the creating thread; the
   // destructor calls it.
   virtual void Release() = 0;
+
+  // `fn` runs (on a platform thread, possibly with platform locks held) when
+  // a stub this context runs the application in is killed from outside
+  // while the context is not switched in (the task waits in the sentry):
+  // the application process is gone, as if SIGKILLed. It must not block; it
+  // returns false if it could not act yet and is then called again later.
+  // Set before the first Switch. Platforms without host stubs ignore it.
+  virtual void SetOnStubDeath(std::function<bool()> fn) { (void)fn; }
 };
 
 class Platform {

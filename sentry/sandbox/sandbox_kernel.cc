@@ -6,23 +6,27 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <map>
+#include <optional>
+#include <thread>
 #include <vector>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "base/errors.h"
 #include "base/logging.h"
 #include "base/status_macros.h"
-#include "gofer/client.h"
 #include "nlohmann/json.hpp"
+#include "sentry/auth/capabilities.h"
 #include "sentry/fs/devfs/devfs.h"
-#include "sentry/fs/gofer/gofer_fs.h"
-#include "sentry/fs/mounts/spec_mounts.h"
-#include "sentry/fs/overlay/overlay.h"
+#include "sentry/fs/pipe/pipe.h"
 #include "sentry/fs/procfs/procfs.h"
 #include "sentry/fs/sysfs/sysfs.h"
 #include "sentry/fs/tmpfs/tmpfs.h"
@@ -33,182 +37,40 @@
 #include "sentry/mm/memory_file.h"
 #include "sentry/platform/platform.h"
 #include "sentry/sandbox/console.h"
+#include "sentry/sandbox/container_fs.h"
 #include "sentry/sandbox/files.h"
+#include "sentry/sandbox/sentry_kernel.h"
 #include "sentry/syscalls/proc_files.h"
 #include "sentry/syscalls/sys_tty.h"
 #include "sentry/syscalls/syscall_table.h"
 
 namespace sentry::sandbox {
-namespace {
 
 using json = nlohmann::json;
 using kernel::Task;
-namespace control = ::runsc::control;
 
-struct ProcessSpec {
-  std::vector<std::string> args;
-  std::vector<std::string> env;
-  std::string cwd = "/";
-  uint32_t uid = 0, gid = 0;
-  std::vector<uint32_t> groups;
-  std::vector<std::pair<int, rlimit>> rlimits;
-  bool terminal = false;
-};
-
-int RlimitByName(const std::string& n) {
-  static const std::map<std::string, int> kNames = {
-      {"RLIMIT_CPU", RLIMIT_CPU},
-      {"RLIMIT_FSIZE", RLIMIT_FSIZE},
-      {"RLIMIT_DATA", RLIMIT_DATA},
-      {"RLIMIT_STACK", RLIMIT_STACK},
-      {"RLIMIT_CORE", RLIMIT_CORE},
-      {"RLIMIT_RSS", RLIMIT_RSS},
-      {"RLIMIT_NPROC", RLIMIT_NPROC},
-      {"RLIMIT_NOFILE", RLIMIT_NOFILE},
-      {"RLIMIT_MEMLOCK", RLIMIT_MEMLOCK},
-      {"RLIMIT_AS", RLIMIT_AS},
-      {"RLIMIT_LOCKS", RLIMIT_LOCKS},
-      {"RLIMIT_SIGPENDING", RLIMIT_SIGPENDING},
-      {"RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE},
-      {"RLIMIT_NICE", RLIMIT_NICE},
-      {"RLIMIT_RTPRIO", RLIMIT_RTPRIO},
-      {"RLIMIT_RTTIME", RLIMIT_RTTIME}};
-  auto it = kNames.find(n);
-  return it == kNames.end() ? -1 : it->second;
+SentryKernel::~SentryKernel() {
+  // The gofer watches first: their callbacks use the kernel, and closing the
+  // connections below must not look like a gofer's death.
+  std::vector<std::unique_ptr<boot::GoferWatch>> watches;
+  {
+    absl::MutexLock l(&mu_);
+    for (auto& [id, c] : containers_)
+      watches.push_back(std::move(c->gofer_watch));
+  }
+  watches.clear();
+  if (kernel_ != nullptr) kernel_->Shutdown();
+  {
+    absl::MutexLock l(&mu_);
+    for (auto& [id, c] : containers_) c->consoles.clear();
+    containers_.clear();
+    staged_.clear();
+  }
+  root_.reset();
+  SetSandboxVfs(nullptr);
 }
 
-absl::StatusOr<ProcessSpec> ParseProcess(const json& p) {
-  ProcessSpec ps;
-  if (!p.is_object()) return absl::InvalidArgumentError("process is missing");
-  try {
-    for (const auto& a : p.at("args")) ps.args.push_back(a.get<std::string>());
-    if (p.contains("env")) {
-      for (const auto& e : p["env"]) ps.env.push_back(e.get<std::string>());
-    }
-    if (p.contains("cwd")) ps.cwd = p["cwd"].get<std::string>();
-    if (p.contains("user")) {
-      const json& u = p["user"];
-      ps.uid = u.value("uid", 0u);
-      ps.gid = u.value("gid", 0u);
-      if (u.contains("additionalGids")) {
-        for (const auto& g : u["additionalGids"]) {
-          ps.groups.push_back(g.get<uint32_t>());
-        }
-      }
-    }
-    if (p.contains("rlimits")) {
-      for (const auto& r : p["rlimits"]) {
-        int res = RlimitByName(r.at("type").get<std::string>());
-        if (res < 0) {
-          return absl::InvalidArgumentError(
-              absl::StrCat("process.rlimits: unknown type ", r["type"].dump()));
-        }
-        ps.rlimits.push_back({res, rlimit{r.at("soft").get<uint64_t>(),
-                                          r.at("hard").get<uint64_t>()}});
-      }
-    }
-    ps.terminal = p.value("terminal", false);
-  } catch (const json::exception& e) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("bad process in the spec: ", e.what()));
-  }
-  if (ps.args.empty()) {
-    return absl::InvalidArgumentError("process.args must not be empty");
-  }
-  if (ps.cwd.empty() || ps.cwd[0] != '/') {
-    return absl::InvalidArgumentError("process.cwd must be an absolute path");
-  }
-  return ps;
-}
-
-std::string EnvValue(const std::vector<std::string>& env,
-                     absl::string_view name) {
-  for (const std::string& e : env) {
-    if (e.size() > name.size() && e[name.size()] == '=' &&
-        absl::string_view(e).substr(0, name.size()) == name) {
-      return e.substr(name.size() + 1);
-    }
-  }
-  return "";
-}
-
-class Kernel final : public boot::SandboxKernel {
- public:
-  Kernel(std::string id, json spec, const SandboxOptions& opts)
-      : id_(std::move(id)), spec_(std::move(spec)), opts_(opts) {}
-
-  ~Kernel() override {
-    if (kernel_ != nullptr) kernel_->Shutdown();
-    {
-      absl::MutexLock l(&mu_);
-      consoles_.clear();
-    }
-    SetSandboxVfs(nullptr);
-  }
-
-  absl::Status Init(boot::KernelArgs& args);
-
-  absl::Status StartRoot(const control::StartRootRequest& req,
-                         base::UniqueFd console) override;
-  absl::StatusOr<int32_t> Exec(const control::ExecRequest& req,
-                               std::vector<base::UniqueFd> fds) override;
-  absl::Status Signal(const control::SignalRequest& req) override;
-  absl::StatusOr<int> Wait(const std::string& container_id) override;
-  absl::StatusOr<int> WaitPid(const std::string& container_id,
-                              int32_t pid) override;
-  absl::StatusOr<std::vector<control::ProcessInfo>> Processes(
-      const std::string& container_id) override;
-  absl::Status Pause() override;
-  absl::Status Resume() override;
-  absl::StatusOr<control::ContainerStats> Event(
-      const std::string& container_id) override;
-  absl::Status Checkpoint(const std::string&, base::UniqueFd) override {
-    return absl::UnimplementedError("checkpoint: not implemented yet");
-  }
-  absl::Status Restore(const std::string&, base::UniqueFd) override {
-    return absl::UnimplementedError("restore: not implemented yet");
-  }
-  absl::Status Destroy() override;
-
- private:
-  absl::Status BuildFilesystem(std::vector<base::UniqueFd> io_fds);
-  absl::StatusOr<std::string> FindExecutable(const vfs::Context& ctx,
-                                             const ProcessSpec& ps);
-  // Loads ps's program and creates its task: PID 1 when `init`, else a
-  // parentless process in its own session (exec). `stdio[i]` becomes fd i.
-  // Returns the new task, not yet started.
-  absl::StatusOr<kernel::Task*> NewProcess(
-      const ProcessSpec& ps, const std::vector<vfs::FileRef>& stdio, bool init);
-  absl::Status CheckId(const std::string& id) const {
-    if (!id.empty() && id != id_) {
-      return absl::NotFoundError(
-          absl::StrCat("container \"", id, "\" is not in this sandbox"));
-    }
-    return absl::OkStatus();
-  }
-
-  const std::string id_;
-  const json spec_;
-  const SandboxOptions opts_;
-  std::unique_ptr<mm::MemoryFile> mf_;
-  std::unique_ptr<platform::Platform> platform_;
-  std::unique_ptr<vfs::VirtualFilesystem> vfs_;
-  vfs::VirtualDentry root_;
-  std::vector<vfs::FileRef> stdio_;
-  // process.terminal: the host terminal (replica of the host pty whose
-  // master went to the console socket), given as the sandbox's stdio.
-  base::UniqueFd host_console_;
-  std::unique_ptr<kernel::Kernel> kernel_;
-  const absl::Time boot_time_ = absl::Now();
-
-  absl::Mutex mu_;
-  bool started_ ABSL_GUARDED_BY(mu_) = false;
-  bool paused_ ABSL_GUARDED_BY(mu_) = false;
-  std::vector<std::unique_ptr<Console>> consoles_ ABSL_GUARDED_BY(mu_);
-  bool destroyed_ ABSL_GUARDED_BY(mu_) = false;
-};
-
-absl::Status Kernel::Init(boot::KernelArgs& args) {
+absl::Status SentryKernel::Init(boot::KernelArgs& args) {
   ASSIGN_OR_RETURN(mf_, mm::MemoryFile::Create("runsc-memory"));
   ASSIGN_OR_RETURN(platform_, platform::NewPlatform(opts_.platform, mf_->fd()));
 
@@ -230,19 +92,32 @@ absl::Status Kernel::Init(boot::KernelArgs& args) {
 
   vfs_ = std::make_unique<vfs::VirtualFilesystem>();
   SetSandboxVfs(vfs_.get());
-  RETURN_IF_ERROR(BuildFilesystem(std::move(args.io_fds)));
+  RETURN_IF_ERROR(RegisterFilesystems());
+  auto root = std::make_shared<Container>();
+  root->id = id_;
+  root->spec = spec_;
+  root->is_root = true;
+  ContainerFsOptions fo;
+  fo.overlay = opts_.overlay;
+  ASSIGN_OR_RETURN(root->root,
+                   BuildContainerFs(*vfs_, spec_, std::move(args.io_fds), fo));
 
   bool terminal = spec_.contains("process") && spec_["process"].is_object() &&
                   spec_["process"].value("terminal", false);
   if (terminal && !args.stdio_fds.empty()) {
     // All three are the host terminal (the front end's choice); one will do.
-    host_console_ = std::move(args.stdio_fds[0]);
+    root->host_console = std::move(args.stdio_fds[0]);
     args.stdio_fds.clear();
   }
   for (size_t i = 0; i < args.stdio_fds.size() && i < 3; ++i) {
     auto f = NewHostFdFile(vfs_.get(), std::move(args.stdio_fds[i]));
     if (!f.ok()) return ErrnoToStatus(f.error(), "stdio descriptor");
-    stdio_.push_back(std::move(*f));
+    root->stdio.push_back(std::move(*f));
+  }
+  root_ = root;
+  {
+    absl::MutexLock l(&mu_);
+    containers_[id_] = std::move(root);
   }
 
   syscalls::InstallDispatcher(*kernel_);
@@ -252,7 +127,12 @@ absl::Status Kernel::Init(boot::KernelArgs& args) {
   kernel::ExecEnv env;
   env.new_mm = [p, mf]() -> ErrnoOr<std::shared_ptr<kernel::UserMemory>> {
     auto as = p->NewAddressSpace();
-    if (!as.ok()) return Errno{ENOMEM};
+    if (!as.ok()) {
+      // A refused stub or thread (pids cgroup limit) is EAGAIN, as Linux's
+      // execve under RLIMIT_NPROC.
+      return Errno{base::ErrnoFromStatus(as.status()) == EAGAIN ? EAGAIN
+                                                                : ENOMEM};
+    }
     auto m = std::make_shared<mm::MemoryManager>(mf, std::move(*as));
     return std::shared_ptr<kernel::UserMemory>(
         std::make_shared<kernel::MmUserMemory>(std::move(m), p));
@@ -265,7 +145,7 @@ absl::Status Kernel::Init(boot::KernelArgs& args) {
   return absl::OkStatus();
 }
 
-absl::Status Kernel::BuildFilesystem(std::vector<base::UniqueFd> io_fds) {
+absl::Status SentryKernel::RegisterFilesystems() {
   vfs::VirtualFilesystem& v = *vfs_;
   fs::tmpfs::RegisterTmpfs(v);
   fs::devfs::RegisterDevfs(v, syscalls::NewTtyKernel(kernel_.get()));
@@ -278,88 +158,12 @@ absl::Status Kernel::BuildFilesystem(std::vector<base::UniqueFd> io_fds) {
                                  kernel_.get(), syscalls::NewTaskFilesView()),
                              po);
   fs::sysfs::RegisterSysfs(v, kernel_->NumCpus());
-
-  if (io_fds.empty()) {
-    return absl::InvalidArgumentError("no gofer connection for the rootfs");
-  }
-  std::vector<std::shared_ptr<gofer::Client>> clients;
-  for (auto& fd : io_fds) {
-    clients.push_back(std::make_shared<gofer::Client>(std::move(fd)));
-  }
-  auto lower = fs::gofer_fs::GoferFs::Attach(clients[0], 0);
-  if (!lower.ok()) return ErrnoToStatus(lower.error(), "attaching the rootfs");
-  bool root_ro =
-      spec_.contains("root") && spec_["root"].value("readonly", false);
-  std::shared_ptr<vfs::Filesystem> rootfs = *lower;
-  if (opts_.overlay) {
-    auto upper = v.NewFilesystem("tmpfs", "overlay-upper", "mode=755");
-    if (!upper.ok()) return ErrnoToStatus(upper.error(), "overlay upper layer");
-    rootfs = std::make_shared<fs::overlay::OverlayFs>(*upper, *lower);
-  }
-  vfs::MountFlags rf;
-  rf.read_only = root_ro;
-  // Mount read-write first so mount points can be created; then remount.
-  auto root = v.MountRoot(rootfs, vfs::MountFlags{}, "rootfs");
-  if (!root.ok()) return ErrnoToStatus(root.error(), "mounting the rootfs");
-  root_ = *root;
-
-  fs::mounts::MountTreeSpec ms;
-  std::map<std::string, uint32_t> bind_index;
-  uint32_t next = 1;
-  if (spec_.contains("mounts")) {
-    for (const json& m : spec_["mounts"]) {
-      fs::mounts::MountSpec s;
-      s.destination = m.value("destination", "");
-      s.type = m.value("type", "");
-      s.source = m.value("source", "");
-      if (m.contains("options")) {
-        for (const auto& o : m["options"]) {
-          s.options.push_back(o.get<std::string>());
-        }
-      }
-      bool bind = s.type == "bind";
-      for (const auto& o : s.options) bind |= o == "bind" || o == "rbind";
-      if (bind) bind_index[s.destination] = next++;
-      ms.mounts.push_back(std::move(s));
-    }
-  }
-  if (spec_.contains("linux")) {
-    const json& l = spec_["linux"];
-    if (l.contains("maskedPaths")) {
-      for (const auto& p : l["maskedPaths"]) {
-        ms.masked_paths.push_back(p.get<std::string>());
-      }
-    }
-    if (l.contains("readonlyPaths")) {
-      for (const auto& p : l["readonlyPaths"]) {
-        ms.readonly_paths.push_back(p.get<std::string>());
-      }
-    }
-  }
-  vfs::Context ctx = v.RootContext(root_);
-  auto resolver = [&](const fs::mounts::MountSpec& m)
-      -> ErrnoOr<std::shared_ptr<vfs::Filesystem>> {
-    auto it = bind_index.find(m.destination);
-    if (it == bind_index.end() || it->second >= clients.size()) {
-      return Errno{ENOENT};
-    }
-    ASSIGN_OR_RETURN_ERRNO(auto gfs, fs::gofer_fs::GoferFs::Attach(
-                                         clients[it->second], it->second));
-    return std::shared_ptr<vfs::Filesystem>(std::move(gfs));
-  };
-  auto applied = fs::mounts::ApplyMountSpec(v, ctx, ms, resolver);
-  if (!applied.ok())
-    return ErrnoToStatus(applied.error(), "applying the mounts");
-  if (root_ro) {
-    auto s = v.SetMountFlags(ctx, vfs::PathAt{root_, "/"}, rf);
-    if (!s.ok()) return ErrnoToStatus(s.error(), "making the root read-only");
-  }
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::string> Kernel::FindExecutable(const vfs::Context& ctx,
-                                                   const ProcessSpec& ps) {
-  const std::string& name = ps.args[0];
+absl::StatusOr<std::string> SentryKernel::FindExecutable(
+    const vfs::Context& ctx, const ProcessSpec& ps) {
+  const std::string& name = ps.executable.empty() ? ps.args[0] : ps.executable;
   auto usable = [&](const std::string& path) -> ErrnoStatus {
     vfs::PathAt at{path[0] == '/' ? ctx.root : ctx.cwd, path};
     ASSIGN_OR_RETURN_ERRNO(vfs::Stat st, vfs_->GetStat(ctx, at, true));
@@ -386,53 +190,154 @@ absl::StatusOr<std::string> Kernel::FindExecutable(const vfs::Context& ctx,
       "executable file \"", name, "\" not found in $PATH (", path, ")"));
 }
 
-absl::Status Kernel::StartRoot(const control::StartRootRequest& req,
-                               base::UniqueFd console) {
-  RETURN_IF_ERROR(CheckId(req.container_id()));
+absl::StatusOr<std::shared_ptr<Container>> SentryKernel::FindContainer(
+    const std::string& id) {
+  if (id.empty()) return root_;
+  absl::MutexLock l(&mu_);
+  auto it = containers_.find(id);
+  if (it == containers_.end()) {
+    return absl::NotFoundError(
+        absl::StrCat("container \"", id, "\" is not in this sandbox"));
+  }
+  return it->second;
+}
+
+bool SentryKernel::InitAlive(const Container& c) {
+  for (const kernel::ProcessInfo& p : kernel_->Processes()) {
+    if (p.container_id != c.id || p.zombie) continue;
+    if (c.is_root ? p.pid == 1 : p.container_init) return true;
+  }
+  return false;
+}
+
+absl::Status AlreadyStarted() {
+  return absl::FailedPreconditionError(
+      "the container is already started (or being started)");
+}
+
+absl::Status SentryKernel::StartRoot(const control::StartRootRequest& req,
+                                     base::UniqueFd console) {
+  ASSIGN_OR_RETURN(std::shared_ptr<Container> c,
+                   FindContainer(req.container_id()));
+  if (!c->is_root) return StartSubcontainer(c, req, std::move(console));
+  std::vector<vfs::FileRef> stdio;
+  base::UniqueFd host;
   {
     absl::MutexLock l(&mu_);
-    if (started_) return absl::FailedPreconditionError("already started");
+    if (c->started || c->starting) return AlreadyStarted();
     if (destroyed_) return absl::FailedPreconditionError("sandbox destroyed");
+    stdio = c->stdio;
+    host = console.valid() ? std::move(console) : std::move(c->host_console);
+    c->starting = true;
   }
+  // Exactly one of racing starts proceeds; the others are told why.
+  absl::Cleanup unclaim = [this, c] {
+    absl::MutexLock l(&mu_);
+    c->starting = false;
+  };
   if (!spec_.contains("process")) {
     return absl::InvalidArgumentError("the spec has no process");
   }
   ASSIGN_OR_RETURN(ProcessSpec ps, ParseProcess(spec_["process"]));
-  std::unique_ptr<Console> cons;
-  std::vector<vfs::FileRef> stdio = stdio_;
-  if (ps.terminal) {
-    base::UniqueFd host =
-        console.valid() ? std::move(console) : std::move(host_console_);
-    if (!host.valid()) {
-      return absl::InvalidArgumentError(
-          "process.terminal is set but the sandbox was given no terminal");
-    }
-    ASSIGN_OR_RETURN(cons, Console::Create(vfs_.get(), vfs_->RootContext(root_),
-                                           std::move(host)));
-    stdio.assign(3, cons->replica());
-  }
-  ASSIGN_OR_RETURN(kernel::Task * t, NewProcess(ps, stdio, true));
-  if (cons != nullptr) {
-    RETURN_IF_ERROR(cons->Attach(t));
-    absl::MutexLock l(&mu_);
-    consoles_.push_back(std::move(cons));
-  }
+  ASSIGN_OR_RETURN(std::unique_ptr<Console> cons,
+                   InitTerminal(*c, ps, std::move(host), stdio));
+  ASSIGN_OR_RETURN(kernel::Task * t, NewProcess(*c, ps, stdio, true, false));
+  RETURN_IF_ERROR(RunStartContainerHooks(*c, req, stdio));
+  if (cons != nullptr) RETURN_IF_ERROR(cons->Attach(t));
   {
     absl::MutexLock l(&mu_);
+    if (cons != nullptr) c->consoles.push_back(std::move(cons));
     if (destroyed_) return absl::FailedPreconditionError("sandbox destroyed");
-    started_ = true;
+    c->started = true;
+    c->init_pid = t->tg().tgid;
   }
   kernel_->StartTask(t);
   LOG(INFO) << "container " << id_ << ": started " << ps.args[0] << " as PID 1";
   return absl::OkStatus();
 }
 
-absl::StatusOr<int32_t> Kernel::Exec(const control::ExecRequest& req,
-                                     std::vector<base::UniqueFd> fds) {
-  RETURN_IF_ERROR(CheckId(req.container_id()));
+absl::StatusOr<std::unique_ptr<Console>> SentryKernel::InitTerminal(
+    const Container& c, const ProcessSpec& ps, base::UniqueFd host,
+    std::vector<vfs::FileRef>& stdio) {
+  if (!ps.terminal) return nullptr;
+  if (!host.valid()) {
+    return absl::InvalidArgumentError(
+        "process.terminal is set but the container was given no terminal");
+  }
+  ASSIGN_OR_RETURN(
+      std::unique_ptr<Console> cons,
+      Console::Create(vfs_.get(), vfs_->RootContext(c.root), std::move(host)));
+  stdio.assign(3, cons->replica());
+  return cons;
+}
+
+absl::Status SentryKernel::RunStartContainerHooks(
+    const Container& c, const control::StartRootRequest& req,
+    const std::vector<vfs::FileRef>& stdio) {
+  for (int i = 0; i < req.start_container_hooks_size(); ++i) {
+    const control::Hook& h = req.start_container_hooks(i);
+    auto fail = [&](const absl::Status& s) {
+      return absl::Status(
+          s.code(), absl::StrCat("startContainer hook #", i, " (", h.path(),
+                                 "): ", s.message()));
+    };
+    ProcessSpec ps;
+    ps.executable = h.path();
+    ps.args.assign(h.args().begin(), h.args().end());
+    if (ps.args.empty()) ps.args.push_back(h.path());
+    ps.env.assign(h.env().begin(), h.env().end());
+    // stdin: the state, in a pipe whose write end is closed (EOF after it).
+    auto pipe = fs::pipe::NewPipe(vfs_.get(), O_NONBLOCK, 0, 0);
+    if (!pipe.ok()) return fail(ErrnoToStatus(pipe.error(), "pipe"));
+    vfs::SpanSrc src(req.state_json().data(), req.state_json().size());
+    auto n = pipe->second->Write(src);
+    if (!n.ok() || *n != req.state_json().size()) {
+      return fail(absl::ResourceExhaustedError(
+          "the state does not fit in the hook's stdin pipe"));
+    }
+    pipe->second.reset();
+    std::vector<vfs::FileRef> hook_stdio = {pipe->first, stdio[1], stdio[2]};
+    absl::StatusOr<kernel::Task*> t =
+        NewProcess(c, ps, hook_stdio, false, false);
+    if (!t.ok()) return fail(t.status());
+    const int32_t pid = (*t)->tg().tgid;
+    kernel_->StartTask(*t);
+    // The timeout kills the hook; its wait then reports SIGKILL.
+    absl::Notification exited;
+    std::thread timer;
+    if (h.timeout_ms() > 0) {
+      timer = std::thread([&, pid] {
+        if (!exited.WaitForNotificationWithTimeout(
+                absl::Milliseconds(h.timeout_ms()))) {
+          LOG(WARNING) << "startContainer hook " << h.path() << " timed out";
+          (void)kernel_->SignalFromOutside(pid, SIGKILL, true, false, c.id);
+        }
+      });
+    }
+    auto ws = kernel_->WaitPidExit(pid);
+    exited.Notify();
+    if (timer.joinable()) timer.join();
+    if (!ws.ok()) return fail(ErrnoToStatus(ws.error(), "wait"));
+    if (WIFSIGNALED(*ws) && WTERMSIG(*ws) == SIGKILL && h.timeout_ms() > 0) {
+      return fail(absl::DeadlineExceededError(
+          absl::StrCat("killed after its timeout of ", h.timeout_ms(), " ms")));
+    }
+    if (!WIFEXITED(*ws) || WEXITSTATUS(*ws) != 0) {
+      return fail(absl::FailedPreconditionError(
+          WIFEXITED(*ws) ? absl::StrCat("exited with status ", WEXITSTATUS(*ws))
+                         : absl::StrCat("killed by signal ", WTERMSIG(*ws))));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int32_t> SentryKernel::Exec(const control::ExecRequest& req,
+                                           std::vector<base::UniqueFd> fds) {
+  ASSIGN_OR_RETURN(std::shared_ptr<Container> c,
+                   FindContainer(req.container_id()));
   {
     absl::MutexLock l(&mu_);
-    if (!started_ || destroyed_) {
+    if (!c->started || c->removed || destroyed_) {
       return absl::FailedPreconditionError("the container is not running");
     }
     // runc refuses too (its --ignore-paused is accepted by the front end,
@@ -440,6 +345,11 @@ absl::StatusOr<int32_t> Kernel::Exec(const control::ExecRequest& req,
     if (paused_) {
       return absl::FailedPreconditionError("the container is paused");
     }
+  }
+  // The root container's exec fails in CreateExecProcess once its init is
+  // gone; a subcontainer's is checked here.
+  if (!c->is_root && !InitAlive(*c)) {
+    return absl::FailedPreconditionError("the container is not running");
   }
   json p = json::parse(req.process_json(), nullptr, false);
   if (p.is_discarded()) {
@@ -450,8 +360,9 @@ absl::StatusOr<int32_t> Kernel::Exec(const control::ExecRequest& req,
   std::unique_ptr<Console> cons;
   if (req.terminal()) {
     // fds[0] is the host terminal for this process.
-    ASSIGN_OR_RETURN(cons, Console::Create(vfs_.get(), vfs_->RootContext(root_),
-                                           std::move(fds[0])));
+    ASSIGN_OR_RETURN(cons,
+                     Console::Create(vfs_.get(), vfs_->RootContext(c->root),
+                                     std::move(fds[0])));
     stdio.assign(3, cons->replica());
   } else {
     for (auto& fd : fds) {
@@ -460,21 +371,22 @@ absl::StatusOr<int32_t> Kernel::Exec(const control::ExecRequest& req,
       stdio.push_back(std::move(*f));
     }
   }
-  ASSIGN_OR_RETURN(kernel::Task * t, NewProcess(ps, stdio, false));
+  ASSIGN_OR_RETURN(kernel::Task * t, NewProcess(*c, ps, stdio, false, false));
   int32_t pid = t->tg().tgid;
   if (cons != nullptr) {
     RETURN_IF_ERROR(cons->Attach(t));
     absl::MutexLock l(&mu_);
-    consoles_.push_back(std::move(cons));
+    c->consoles.push_back(std::move(cons));
   }
   kernel_->StartTask(t);
-  LOG(INFO) << "container " << id_ << ": exec " << ps.args[0] << " as PID "
+  LOG(INFO) << "container " << c->id << ": exec " << ps.args[0] << " as PID "
             << pid;
   return pid;
 }
 
-absl::StatusOr<kernel::Task*> Kernel::NewProcess(
-    const ProcessSpec& ps, const std::vector<vfs::FileRef>& stdio, bool init) {
+absl::StatusOr<kernel::Task*> SentryKernel::NewProcess(
+    const Container& c, const ProcessSpec& ps,
+    const std::vector<vfs::FileRef>& stdio, bool init, bool container_init) {
   // Root keeps every capability (as runc's default set is close to it);
   // others start without capabilities.
   kernel::Credentials creds =
@@ -485,11 +397,29 @@ absl::StatusOr<kernel::Task*> Kernel::NewProcess(
       auth::Gid(ps.gid);
   creds.groups.clear();
   for (uint32_t g : ps.groups) creds.groups.push_back(auth::Gid(g));
+  if (ps.caps.has_value()) {
+    // What runc's init leaves before its execve: the spec's sets, with
+    // effective within permitted and ambient within permitted & inheritable
+    // (Linux refuses anything else; runc fails, we narrow and say so).
+    const CapSets& cs = *ps.caps;
+    creds.cap_bounding = cs.bounding;
+    creds.cap_permitted = cs.permitted;
+    creds.cap_effective = cs.effective & cs.permitted;
+    creds.cap_inheritable = cs.inheritable;
+    creds.cap_ambient = cs.ambient & cs.permitted & cs.inheritable;
+    if (creds.cap_ambient != cs.ambient ||
+        creds.cap_effective != cs.effective) {
+      LOG(WARNING) << "process.capabilities: ambient/effective capabilities "
+                      "outside permitted (and inheritable) dropped";
+    }
+  }
+  // Starting the process is an execve of process.args[0].
+  creds = auth::ExecCredentials(creds);
   auto creds_ref = std::make_shared<const kernel::Credentials>(creds);
 
-  vfs::Context ctx = vfs_->RootContext(root_);
+  vfs::Context ctx = vfs_->RootContext(c.root);
   ctx.creds = creds_ref;
-  auto cwd = vfs_->ResolveDirectory(ctx, vfs::PathAt{root_, ps.cwd});
+  auto cwd = vfs_->ResolveDirectory(ctx, vfs::PathAt{c.root, ps.cwd});
   if (!cwd.ok()) {
     return ErrnoToStatus(cwd.error(),
                          absl::StrCat("process.cwd \"", ps.cwd, "\""));
@@ -538,10 +468,9 @@ absl::StatusOr<kernel::Task*> Kernel::NewProcess(
   ta.envp = ps.env;
   ta.exe = exe;
   ta.files = std::make_shared<FilesResource>(std::move(table));
-  ta.fs = std::make_shared<FsResource>(root_, *cwd, 022);
-  ta.argv = ps.args;
-  ta.envp = ps.env;
-  ta.exe = exe;
+  ta.fs = std::make_shared<FsResource>(c.root, *cwd, 022);
+  ta.container_id = c.id;
+  ta.container_init = container_init;
   auto t = init ? kernel_->CreateInitProcess(std::move(ta))
                 : kernel_->CreateExecProcess(std::move(ta));
   if (!t.ok()) {
@@ -556,50 +485,56 @@ absl::StatusOr<kernel::Task*> Kernel::NewProcess(
       (*t)->tg().rlimits[res] = lim;
     }
   }
+  // Not yet running: nothing else reads the flag.
+  (*t)->no_new_privs = ps.no_new_privs;
   return *t;
 }
 
-absl::Status Kernel::Signal(const control::SignalRequest& req) {
-  RETURN_IF_ERROR(CheckId(req.container_id()));
+absl::Status SentryKernel::Signal(const control::SignalRequest& req) {
+  ASSIGN_OR_RETURN(std::shared_ptr<Container> c,
+                   FindContainer(req.container_id()));
   int sig = req.signo();
   if (sig < 0 || sig > 64) {
     return absl::InvalidArgumentError(absl::StrCat("invalid signal ", sig));
   }
+  int32_t init_pid;
   {
     absl::MutexLock l(&mu_);
-    if (!started_) {
+    if (!c->started) {
       return absl::FailedPreconditionError("the container is not running");
     }
+    init_pid = c->init_pid;
   }
   ErrnoStatus s;
   switch (req.target()) {
     case control::SignalRequest::PROCESS:
-      s = kernel_->SignalFromOutside(req.pid(), sig, false, false);
+      s = kernel_->SignalFromOutside(req.pid(), sig, false, false, c->id);
       break;
     case control::SignalRequest::ALL:
-      s = kernel_->SignalFromOutside(1, sig, false, true);
+      s = kernel_->SignalFromOutside(init_pid, sig, false, true, c->id);
       break;
     case control::SignalRequest::FOREGROUND_GROUP:
-      s = kernel_->SignalFromOutside(req.pid() ? req.pid() : 1, sig, true,
-                                     false);
+      s = kernel_->SignalFromOutside(req.pid() ? req.pid() : init_pid, sig,
+                                     true, false, c->id);
       break;
     default:
-      s = kernel_->SignalFromOutside(1, sig, false, false);
+      s = kernel_->SignalFromOutside(init_pid, sig, false, false, c->id);
       break;
   }
   if (!s.ok()) return ErrnoToStatus(s.error(), "signal");
   return absl::OkStatus();
 }
 
-absl::StatusOr<int> Kernel::Wait(const std::string& container_id) {
-  RETURN_IF_ERROR(CheckId(container_id));
+absl::StatusOr<int> SentryKernel::Wait(const std::string& container_id) {
+  ASSIGN_OR_RETURN(std::shared_ptr<Container> c, FindContainer(container_id));
+  if (!c->is_root) return WaitSubcontainer(c);
   {
     absl::MutexLock l(&mu_);
-    auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-      return started_ || destroyed_;
+    auto ready = [this, &c]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return c->started || destroyed_;
     };
     mu_.Await(absl::Condition(&ready));
-    if (!started_) {
+    if (!c->started) {
       return absl::FailedPreconditionError(
           "the sandbox was destroyed before the container started");
     }
@@ -607,20 +542,21 @@ absl::StatusOr<int> Kernel::Wait(const std::string& container_id) {
   return kernel_->WaitForInitExit();
 }
 
-absl::StatusOr<int> Kernel::WaitPid(const std::string& container_id,
-                                    int32_t pid) {
-  RETURN_IF_ERROR(CheckId(container_id));
+absl::StatusOr<int> SentryKernel::WaitPid(const std::string& container_id,
+                                          int32_t pid) {
+  RETURN_IF_ERROR(FindContainer(container_id).status());
   auto r = kernel_->WaitPidExit(pid);
   if (!r.ok()) return ErrnoToStatus(r.error(), absl::StrCat("wait for ", pid));
   return *r;
 }
 
-absl::StatusOr<std::vector<control::ProcessInfo>> Kernel::Processes(
+absl::StatusOr<std::vector<control::ProcessInfo>> SentryKernel::Processes(
     const std::string& container_id) {
-  RETURN_IF_ERROR(CheckId(container_id));
+  ASSIGN_OR_RETURN(std::shared_ptr<Container> c, FindContainer(container_id));
   std::vector<control::ProcessInfo> out;
   for (const kernel::ProcessInfo& p : kernel_->Processes()) {
     if (p.zombie) continue;  // exited, not yet reaped: not running
+    if (p.container_id != c->id) continue;
     control::ProcessInfo pi;
     pi.set_pid(p.pid);
     pi.set_ppid(p.ppid);
@@ -629,12 +565,13 @@ absl::StatusOr<std::vector<control::ProcessInfo>> Kernel::Processes(
     pi.set_start_time_ns(absl::ToInt64Nanoseconds(
         std::max(absl::ZeroDuration(), p.start_time - boot_time_)));
     pi.set_cpu_time_ns(p.cpu_ns);
+    pi.set_container_init(c->is_root ? p.pid == 1 : p.container_init);
     out.push_back(std::move(pi));
   }
   return out;
 }
 
-absl::Status Kernel::Pause() {
+absl::Status SentryKernel::Pause() {
   absl::MutexLock l(&mu_);
   if (destroyed_) return absl::FailedPreconditionError("sandbox destroyed");
   paused_ = true;
@@ -642,28 +579,30 @@ absl::Status Kernel::Pause() {
   return absl::OkStatus();
 }
 
-absl::Status Kernel::Resume() {
+absl::Status SentryKernel::Resume() {
   absl::MutexLock l(&mu_);
   paused_ = false;
   kernel_->Thaw();
   return absl::OkStatus();
 }
 
-absl::StatusOr<control::ContainerStats> Kernel::Event(
+absl::StatusOr<control::ContainerStats> SentryKernel::Event(
     const std::string& container_id) {
-  RETURN_IF_ERROR(CheckId(container_id));
-  kernel::Kernel::Usage u = kernel_->GetUsage();
+  ASSIGN_OR_RETURN(std::shared_ptr<Container> c, FindContainer(container_id));
+  kernel::Kernel::Usage u = kernel_->GetUsage(c->id);
   control::ContainerStats st;
   st.set_cpu_user_ns(static_cast<uint64_t>(u.user_ns));
   st.set_cpu_kernel_ns(static_cast<uint64_t>(u.system_ns));
   st.set_cpu_usage_ns(static_cast<uint64_t>(u.user_ns + u.system_ns));
-  // Application memory is the memory file's allocated pages.
+  // Application memory is the memory file's allocated pages (the whole
+  // sandbox's: containers share the memory file).
   st.set_memory_usage_bytes(mf_->UsedPages() *
                             static_cast<uint64_t>(getpagesize()));
   uint64_t mem_limit = kernel_->config().total_ram;
   uint64_t pids_limit = 0;
-  if (spec_.contains("linux") && spec_["linux"].contains("resources")) {
-    const json& r = spec_["linux"]["resources"];
+  const json& spec = c->spec;
+  if (spec.contains("linux") && spec["linux"].contains("resources")) {
+    const json& r = spec["linux"]["resources"];
     if (r.contains("memory") && r["memory"].contains("limit") &&
         r["memory"]["limit"].is_number_integer() &&
         r["memory"]["limit"].get<int64_t>() > 0) {
@@ -681,7 +620,7 @@ absl::StatusOr<control::ContainerStats> Kernel::Event(
   return st;
 }
 
-absl::Status Kernel::Destroy() {
+absl::Status SentryKernel::Destroy() {
   {
     absl::MutexLock l(&mu_);
     destroyed_ = true;
@@ -690,16 +629,14 @@ absl::Status Kernel::Destroy() {
   return absl::OkStatus();
 }
 
-}  // namespace
-
 absl::StatusOr<std::unique_ptr<boot::SandboxKernel>> NewSandboxKernel(
     boot::KernelArgs args, const SandboxOptions& options) {
   json spec = json::parse(args.spec_json, nullptr, false);
   if (spec.is_discarded() || !spec.is_object()) {
     return absl::InvalidArgumentError("the spec is not a JSON object");
   }
-  auto k =
-      std::make_unique<Kernel>(args.container_id, std::move(spec), options);
+  auto k = std::make_unique<SentryKernel>(args.container_id, std::move(spec),
+                                          options);
   RETURN_IF_ERROR(k->Init(args));
   return std::unique_ptr<boot::SandboxKernel>(std::move(k));
 }

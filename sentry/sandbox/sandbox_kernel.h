@@ -4,13 +4,13 @@
 // platform, and answers the control channel (start, wait, signal, ps,
 // destroy).
 //
-// File system (DESIGN.md): the root is the gofer's rootfs (connection 0);
-// by default an overlay with a tmpfs upper layer sits on top so writes stay
-// in the sandbox (`--overlay=none` writes through to the host, and a
-// read-only root.readonly mount then stays read-only). The spec's mounts,
-// read-only and masked paths follow (sentry/fs/mounts); bind mounts use
-// gofer connections 1..N in the order of the spec's bind mounts, matching
-// the gofer's served mounts.
+// File system (DESIGN.md, container_fs.h): the root is the gofer's rootfs
+// (connection 0); by default an overlay with a tmpfs upper layer sits on top
+// so writes stay in the sandbox (`--overlay=none` writes through to the
+// host, and a read-only root.readonly mount then stays read-only). The
+// spec's mounts, read-only and masked paths follow (sentry/fs/mounts); bind
+// mounts use gofer connections 1..N in the order of the spec's bind mounts,
+// matching the gofer's served mounts.
 //
 // Process: args (resolved through PATH in the process environment when
 // args[0] has no '/', like runc), env, cwd, user (uid, gid, additional
@@ -19,6 +19,12 @@
 // (console.h). Exec starts further processes (parentless, own session);
 // Pause/Resume freeze and thaw every task (Kernel::Freeze); Event reports
 // CPU time, memory-file pages and the process count.
+//
+// Multi-container sandboxes (docs/multi-container.md): further containers
+// join with CreateSubcontainer, each with its own gofer connections, mount
+// tree (container_fs.h, built like the root container's), stdio and init;
+// requests naming a container act on its processes only. The
+// implementation is SentryKernel (sentry_kernel.h).
 //
 // Thread-safety: every method may be called from any control connection.
 #ifndef SENTRY_SANDBOX_SANDBOX_KERNEL_H_

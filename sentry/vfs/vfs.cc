@@ -194,6 +194,39 @@ ErrnoOr<std::shared_ptr<Mount>> VirtualFilesystem::BindMountFrom(
   return AttachLocked(source, at, flags);
 }
 
+VirtualDentry VirtualFilesystem::MountTreeRoot(std::shared_ptr<Filesystem> fs,
+                                               MountFlags flags,
+                                               std::string source) {
+  absl::MutexLock l(&ns_mu_);
+  auto root = std::make_shared<Dentry>(fs->Root(), nullptr, "");
+  auto m = std::make_shared<Mount>(next_mount_id_++, std::move(fs), root, flags,
+                                   std::move(source));
+  mount_list_.push_back(m);
+  return VirtualDentry{m, root};
+}
+
+void VirtualFilesystem::ReleaseMountTree(const std::shared_ptr<Mount>& root) {
+  absl::MutexLock l(&ns_mu_);
+  auto in_tree = [&](const Mount* m) {
+    for (; m != nullptr; m = m->parent_.get()) {
+      if (m == root.get()) return true;
+    }
+    return false;
+  };
+  std::vector<std::shared_ptr<Mount>> keep;
+  for (const auto& m : mount_list_) {
+    if (!in_tree(m.get())) {
+      keep.push_back(m);
+      continue;
+    }
+    if (m->parent_) {
+      mounts_.erase({m->parent_.get(), m->mountpoint_.get()});
+      m->mountpoint_->mounts_.fetch_sub(1);
+    }
+  }
+  mount_list_.swap(keep);
+}
+
 VirtualDentry VirtualFilesystem::NewDetachedMount(
     std::shared_ptr<Filesystem> fs, MountFlags flags) {
   absl::MutexLock l(&ns_mu_);

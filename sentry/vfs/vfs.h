@@ -95,6 +95,15 @@ class VirtualFilesystem {
   // Makes `fs` the root of the mount tree (once). Returns "/".
   ErrnoOr<VirtualDentry> MountRoot(std::shared_ptr<Filesystem> fs,
                                    MountFlags flags, std::string source = "");
+  // The root of a further, separate mount tree (a subcontainer's, see
+  // docs/multi-container.md): like MountRoot, but any number may exist.
+  // Contexts rooted in it see only that tree; Mounts() lists a tree only
+  // to contexts rooted in it. Released with ReleaseMountTree.
+  VirtualDentry MountTreeRoot(std::shared_ptr<Filesystem> fs, MountFlags flags,
+                              std::string source = "");
+  // Detaches `root` (from MountTreeRoot) and every mount below it. Open
+  // files keep what they refer to alive.
+  void ReleaseMountTree(const std::shared_ptr<Mount>& root);
   // Mounts `fs` on the directory `target` (mount(2) of a new file system).
   ErrnoOr<std::shared_ptr<Mount>> MountAt(const Context& ctx,
                                           const PathAt& target,

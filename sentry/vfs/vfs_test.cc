@@ -296,6 +296,39 @@ TEST_F(VfsTest, DotDotAcrossMountsAndChroot) {
   EXPECT_ERRNO(vfs_.GetStat(ctx_, P("/mnt/x"), true), ENOENT);
 }
 
+// A subcontainer's tree (MountTreeRoot): separate from the root tree, its
+// mounts listed only to contexts rooted in it, released as a whole.
+TEST_F(VfsTest, SeparateMountTrees) {
+  ASSERT_OK(PutFile(vfs_, ctx_, "/in-root", "r"));
+  auto fs = vfs_.NewFilesystem("tmpfs", "", "mode=755");
+  ASSERT_OK(fs);
+  VirtualDentry other = vfs_.MountTreeRoot(*fs, MountFlags{}, "rootfs");
+  Context octx = vfs_.RootContext(other);
+  octx.umask = 0;
+  ASSERT_OK(vfs_.Mkdir(octx, P("/mnt"), 0755));
+  ASSERT_OK(PutFile(vfs_, octx, "/in-other", "o"));
+  auto sub = vfs_.NewFilesystem("tmpfs", "", "");
+  ASSERT_OK(sub);
+  ASSERT_OK(vfs_.MountAt(octx, P("/mnt"), *sub, MountFlags{}, "sub"));
+  ASSERT_OK(PutFile(vfs_, octx, "/mnt/deep", "d"));
+  // Each tree sees only its own files; ".." stays in the tree.
+  EXPECT_ERRNO(vfs_.GetStat(ctx_, P("/in-other"), true), ENOENT);
+  EXPECT_ERRNO(vfs_.GetStat(octx, P("/in-root"), true), ENOENT);
+  EXPECT_ERRNO(vfs_.GetStat(octx, P("/../in-root"), true), ENOENT);
+  EXPECT_EQ(*GetFile(vfs_, octx, "/mnt/deep"), "d");
+  // Mounts() per tree.
+  auto om = vfs_.Mounts(octx);
+  ASSERT_EQ(om.size(), 2u);
+  EXPECT_EQ(om[0].path, "/");
+  EXPECT_EQ(om[1].path, "/mnt");
+  ASSERT_EQ(vfs_.Mounts(ctx_).size(), 1u);
+  // Released: the tree's mounts are gone from the VFS; the root tree stays.
+  vfs_.ReleaseMountTree(other.mount);
+  EXPECT_TRUE(vfs_.Mounts(octx).empty());
+  ASSERT_EQ(vfs_.Mounts(ctx_).size(), 1u);
+  EXPECT_EQ(*GetFile(vfs_, ctx_, "/in-root"), "r");
+}
+
 TEST_F(VfsTest, BindMountsAndMountFlags) {
   ASSERT_OK(vfs_.Mkdir(ctx_, P("/src"), 0755));
   ASSERT_OK(vfs_.Mkdir(ctx_, P("/src/sub"), 0755));

@@ -29,6 +29,26 @@ namespace {
 
 using ::testing::HasSubstr;
 
+// The file `name` of the host cgroup `path` in the v1 hierarchy (or the
+// cgroup2 mount) that has `controller`, read through the shell; "" if
+// missing. Engines pass cgroupsPath /docker/ID and /libpod_parent/libpod-ID.
+std::string HostCgroupFile(const std::string& controller,
+                           const std::string& path, const std::string& name) {
+  std::string cmd =
+      absl::StrCat("m=$(grep -E ' - cgroup cgroup [^ ]*[,]", controller,
+                   "([, ]|$)' /proc/self/mountinfo | head -1 | cut -d' ' -f5); "
+                   "cat \"$m",
+                   path, "/", name, "\" 2>/dev/null");
+  FILE* f = popen(cmd.c_str(), "r");
+  if (f == nullptr) return "";
+  std::string out;
+  char buf[256];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof(buf), f)) > 0) out.append(buf, n);
+  pclose(f);
+  return std::string(absl::StripAsciiWhitespace(out));
+}
+
 struct Result {
   int code = -1;
   std::string out;  // stdout and stderr together
@@ -214,6 +234,25 @@ TEST_F(PodmanTest, RunWithTerminal) {
   EXPECT_THAT(r.out, HasSubstr("/dev/pts/")) << r.out;
 }
 
+// The limits reach the host cgroup podman names (cgroupfs manager).
+TEST_F(PodmanTest, LimitsReachTheHostCgroup) {
+  Result r = Podman(
+      "run -d --name c1 --network none --memory 64m --pids-limit 100 "
+      "localhost/bb sleep 1000");
+  ASSERT_EQ(r.code, 0) << r.out;
+  std::string id(absl::StripAsciiWhitespace(r.out));
+  id = id.substr(id.find_last_of('\n') + 1);
+  const std::string path = "/libpod_parent/libpod-" + id;
+  EXPECT_EQ(HostCgroupFile("memory", path, "memory.limit_in_bytes"),
+            "67108864");
+  EXPECT_EQ(HostCgroupFile("pids", path, "pids.max"), "100");
+  EXPECT_NE(HostCgroupFile("memory", path, "cgroup.procs"), "");
+  r = Podman("rm -f c1");
+  EXPECT_EQ(r.code, 0) << r.out;
+  // The cgroup is gone.
+  EXPECT_EQ(HostCgroupFile("memory", path, "memory.limit_in_bytes"), "");
+}
+
 // ---- containerd + ctr ----
 
 class ContainerdTest : public ClientTest {
@@ -320,9 +359,10 @@ class DockerTest : public ClientTest {
                        << "\"hosts\": [\"unix://" << sock_ << "\"], "
                        << "\"iptables\": false, \"ip-masq\": false, "
                        << "\"ip6tables\": false, \"bridge\": \"none\", "
-                       << "\"storage-driver\": \"vfs\", "
-                       << "\"runtimes\": {\"runsc\": {\"path\": \"" << runsc_
-                       << "\"}}}";
+                       << "\"storage-driver\": \"vfs\"}";
+    // Registered the way users do it: `runsc install` edits daemon.json.
+    Result inst = Sh(absl::StrCat(runsc_, " install --config_file ", cfg));
+    ASSERT_EQ(inst.code, 0) << inst.out;
     pid_t d =
         StartDaemon({"dockerd", "--config-file", cfg}, dir_ + "/dockerd.log");
     if (!WaitForSocket(sock_, d)) {
@@ -393,6 +433,32 @@ TEST_F(DockerTest, RunWithTerminal) {
       "run --rm -t --runtime runsc --network none localhost/bb sh -c tty");
   EXPECT_EQ(r.code, 0) << r.out;
   EXPECT_THAT(r.out, HasSubstr("/dev/pts/"));
+}
+
+// The limits reach the host cgroup dockerd names, and `docker update`
+// changes them (runc update --resources -).
+TEST_F(DockerTest, LimitsReachTheHostCgroupAndUpdateChangesThem) {
+  Result r = Docker(
+      "run -d --name c1 --runtime runsc --network none --memory 64m "
+      "--memory-swap 64m --pids-limit 100 --cpu-shares 512 localhost/bb "
+      "sleep 1000");
+  ASSERT_EQ(r.code, 0) << r.out;
+  std::string id(absl::StripAsciiWhitespace(r.out));
+  id = id.substr(id.find_last_of('\n') + 1);
+  const std::string path = "/docker/" + id;
+  EXPECT_EQ(HostCgroupFile("memory", path, "memory.limit_in_bytes"),
+            "67108864");
+  EXPECT_EQ(HostCgroupFile("pids", path, "pids.max"), "100");
+  EXPECT_EQ(HostCgroupFile("cpu", path, "cpu.shares"), "512");
+  r = Docker("update --memory 96m --memory-swap 96m --pids-limit 120 c1");
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_EQ(HostCgroupFile("memory", path, "memory.limit_in_bytes"),
+            "100663296");
+  EXPECT_EQ(HostCgroupFile("pids", path, "pids.max"), "120");
+  r = Docker("rm -f c1");
+  EXPECT_EQ(r.code, 0) << r.out;
+  // The cgroup is gone.
+  EXPECT_EQ(HostCgroupFile("memory", path, "memory.limit_in_bytes"), "");
 }
 
 }  // namespace

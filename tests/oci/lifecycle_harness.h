@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -78,8 +79,9 @@ class LifecycleTest : public ::testing::Test {
                std::vector<int> extra_fds = {}) {
     std::vector<std::string> argv = {RUNSC_BINARY_PATH, "--root", root_};
     argv.insert(argv.end(), args.begin(), args.end());
-    std::string out_path = absl::StrCat(dir_, "/out.", counter_);
-    std::string err_path = absl::StrCat(dir_, "/err.", counter_++);
+    int n = counter_++;
+    std::string out_path = absl::StrCat(dir_, "/out.", n);
+    std::string err_path = absl::StrCat(dir_, "/err.", n);
     pid_t pid = fork();
     if (pid == 0) {
       int o = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -164,7 +166,7 @@ class LifecycleTest : public ::testing::Test {
 
   std::string dir_, root_, bundle_, init_out_;
   std::vector<std::string> started_;
-  int counter_ = 0;
+  std::atomic<int> counter_{0};  // Runsc may run on several threads
   json config_;
 };
 

@@ -46,6 +46,36 @@ TEST_F(ExecTest, ExecAppliesCwdEnvAndUser) {
   EXPECT_EQ(r.out, "/tmp\nbar\n1000\n1001\n/root\n") << r.err;
 }
 
+TEST_F(ExecTest, ExecCapAndNoNewPrivs) {
+  {
+    std::ofstream f(bundle_ + "/rootfs/secret");
+    f << "s3cret\n";
+  }
+  ASSERT_EQ(chmod((bundle_ + "/rootfs/secret").c_str(), 0), 0);
+  ASSERT_EQ(chown((bundle_ + "/rootfs/secret").c_str(), 1234, 1234), 0);
+  // exec inherits the spec's flag; start without it to see --no-new-privs.
+  config_["process"]["noNewPrivileges"] = false;
+  StartContainer({"sleep", "1000"});
+  const char* status = "grep -E '^(CapEff|NoNewPrivs)' /proc/self/status";
+  // The container's process capabilities (the bundle's: AUDIT_WRITE, KILL,
+  // NET_BIND_SERVICE = bits 29, 5, 10).
+  Result r = Runsc({"exec", "c1", "sh", "-c", status});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "CapEff:\t0000000020000420\nNoNewPrivs:\t0\n");
+  // --cap adds to every set (runc's exec), --no-new-privs sets the flag.
+  r = Runsc({"exec", "--cap", "CAP_DAC_OVERRIDE", "--no-new-privs", "c1", "sh",
+             "-c", status});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "CapEff:\t0000000020000422\nNoNewPrivs:\t1\n");
+  // And what it allows: root without CAP_DAC_OVERRIDE cannot read a mode-0
+  // file of another user.
+  r = Runsc({"exec", "c1", "cat", "/secret"});
+  EXPECT_NE(r.code, 0) << r.out;
+  r = Runsc({"exec", "--cap", "CAP_DAC_OVERRIDE", "c1", "cat", "/secret"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out, "s3cret\n");
+}
+
 TEST_F(ExecTest, ExecProcessFile) {
   StartContainer({"sleep", "1000"});
   json p = {{"args", {"sh", "-c", "echo $A-$(pwd); exit 4"}},

@@ -1,5 +1,11 @@
 // End to end: OCI hooks run by create, start and delete with the state JSON
 // on stdin, their timeouts and failure semantics (runsc/cmd/hooks.h).
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "tests/oci/lifecycle_harness.h"
@@ -44,9 +50,16 @@ class HooksTest : public LifecycleTest {
 TEST_F(HooksTest, EveryHookRunsInOrderWithTheState) {
   config_["process"]["args"] = {"sleep", "1000"};
   for (const char* k : {"prestart", "createRuntime", "createContainer",
-                        "startContainer", "poststart", "poststop"}) {
+                        "poststart", "poststop"}) {
     config_["hooks"][k] = json::array({LoggingHook(k)});
   }
+  // startContainer runs inside the container (its path is the container's
+  // /bin/sh): it sees the rootfs's marker and writes into the container.
+  std::ofstream(bundle_ + "/rootfs/marker") << "in-the-container\n";
+  config_["hooks"]["startContainer"] = json::array(
+      {{{"path", "/bin/sh"},
+        {"args", {"sh", "-c", "cat /marker > /start.log; cat >> /start.log"}},
+        {"env", {"PATH=/bin"}}}});
   WriteConfig();
   Result r = Runsc({"create", "--bundle", bundle_, "c1"});
   ASSERT_EQ(r.code, 0) << r.err;
@@ -60,18 +73,56 @@ TEST_F(HooksTest, EveryHookRunsInOrderWithTheState) {
   EXPECT_EQ(log[0].second["status"], "creating");
   EXPECT_GT(log[0].second["pid"].get<int>(), 0);
   EXPECT_EQ(log[0].second["bundle"], bundle_);
-  ASSERT_EQ(Runsc({"start", "c1"}).code, 0);
+  r = Runsc({"start", "c1"});
+  ASSERT_EQ(r.code, 0) << r.err;
   log = Log();
-  ASSERT_EQ(log.size(), 5u);
-  EXPECT_EQ(log[3].first, "startContainer");
-  EXPECT_EQ(log[3].second["status"], "created");
-  EXPECT_EQ(log[4].first, "poststart");
-  EXPECT_EQ(log[4].second["status"], "running");
+  ASSERT_EQ(log.size(), 4u);
+  EXPECT_EQ(log[3].first, "poststart");
+  EXPECT_EQ(log[3].second["status"], "running");
+  r = Runsc({"exec", "c1", "cat", "/start.log"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  ASSERT_TRUE(absl::StartsWith(r.out, "in-the-container\n")) << r.out;
+  json start_state =
+      json::parse(r.out.substr(strlen("in-the-container\n")), nullptr, false);
+  EXPECT_EQ(start_state["id"], "c1") << r.out;
+  EXPECT_EQ(start_state["status"], "created");
+  EXPECT_FALSE(Exists(bundle_ + "/rootfs/start.log"));  // the overlay's
   ASSERT_EQ(Runsc({"delete", "--force", "c1"}).code, 0);
   log = Log();
-  ASSERT_EQ(log.size(), 6u);
-  EXPECT_EQ(log[5].first, "poststop");
-  EXPECT_EQ(log[5].second["status"], "stopped");
+  ASSERT_EQ(log.size(), 5u);
+  EXPECT_EQ(log[4].first, "poststop");
+  EXPECT_EQ(log[4].second["status"], "stopped");
+}
+
+TEST_F(HooksTest, StartContainerHookTimeoutStopsTheContainer) {
+  config_["process"]["args"] = {"sleep", "1000"};
+  config_["hooks"]["startContainer"] = json::array(
+      {{{"path", "/bin/sleep"}, {"args", {"sleep", "100"}}, {"timeout", 1}}});
+  WriteConfig();
+  ASSERT_EQ(Runsc({"create", "--bundle", bundle_, "c1"}).code, 0);
+  started_.push_back("c1");
+  Result r = Runsc({"start", "c1"});
+  EXPECT_NE(r.code, 0);
+  EXPECT_THAT(r.err, HasSubstr("startContainer hook #0 (/bin/sleep)"));
+  EXPECT_THAT(r.err, HasSubstr("timeout"));
+  EXPECT_EQ(Status("c1"), "stopped");
+  EXPECT_EQ(Runsc({"delete", "c1"}).code, 0);
+}
+
+TEST_F(HooksTest, StartContainerHookPathResolvesInTheContainer) {
+  config_["process"]["args"] = {"sleep", "1000"};
+  // A hook that exists (and succeeds) on the host only.
+  const std::string hook = dir_ + "/host-only-hook";
+  std::ofstream(hook) << "#!/bin/sh\nexit 0\n";
+  ASSERT_EQ(chmod(hook.c_str(), 0755), 0);
+  config_["hooks"]["startContainer"] = json::array({{{"path", hook}}});
+  WriteConfig();
+  ASSERT_EQ(Runsc({"create", "--bundle", bundle_, "c1"}).code, 0);
+  started_.push_back("c1");
+  Result r = Runsc({"start", "c1"});
+  EXPECT_NE(r.code, 0);
+  EXPECT_THAT(r.err, HasSubstr(hook));
+  EXPECT_EQ(Status("c1"), "stopped");
 }
 
 TEST_F(HooksTest, HookEnvIsExactlyTheGivenOne) {

@@ -143,6 +143,46 @@ TEST_F(RunscTest, UnameIsTheSentrys) {
   EXPECT_EQ(r.code, 0);
 }
 
+// process.capabilities are applied the way runc applies them (checked
+// against runc on this machine): root gets bounding | inheritable, another
+// user only its ambient set; unknown names are skipped; and they are
+// enforced by the sentry.
+TEST_F(RunscTest, SpecCapabilitiesAreAppliedAndEnforced) {
+  config_["process"]["capabilities"] = {
+      {"bounding", {"CAP_KILL", "CAP_CHOWN", "CAP_NOT_A_CAP"}},
+      {"effective", {"CAP_KILL", "CAP_CHOWN"}},
+      {"permitted", {"CAP_KILL", "CAP_CHOWN"}},
+      {"inheritable", {"CAP_KILL", "CAP_CHOWN"}}};
+  config_["process"]["noNewPrivileges"] = true;
+  {
+    std::ofstream f(bundle_ + "/rootfs/secret");
+    f << "s3cret\n";
+  }
+  ASSERT_EQ(chmod((bundle_ + "/rootfs/secret").c_str(), 0), 0);
+  ASSERT_EQ(chown((bundle_ + "/rootfs/secret").c_str(), 1234, 1234), 0);
+  Result r = RunArgs(
+      {"sh", "-c",
+       "grep -E '^(CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs)' /proc/self/status;"
+       " cat /secret 2>/dev/null || echo no-dac-override;"
+       " chown 5:5 /bin/busybox && echo chown-ok"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  // CAP_CHOWN (0) and CAP_KILL (5).
+  EXPECT_EQ(r.out,
+            "CapPrm:\t0000000000000021\nCapEff:\t0000000000000021\n"
+            "CapBnd:\t0000000000000021\nCapAmb:\t0000000000000000\n"
+            "NoNewPrivs:\t1\nno-dac-override\nchown-ok\n")
+      << r.err;
+
+  config_["process"]["user"] = {{"uid", 1000}, {"gid", 1000}};
+  config_["process"]["capabilities"]["ambient"] = {"CAP_KILL"};
+  r = RunArgs({"sh", "-c", "grep -E '^Cap(Prm|Eff|Amb)' /proc/self/status"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out,
+            "CapPrm:\t0000000000000020\nCapEff:\t0000000000000020\n"
+            "CapAmb:\t0000000000000020\n")
+      << r.err;
+}
+
 TEST_F(RunscTest, FilesComeThroughTheGofer) {
   std::ofstream(bundle_ + "/rootfs/etc/hostname") << "served-by-gofer-42\n";
   Result r = RunArgs({"cat", "/etc/hostname"});

@@ -2,15 +2,10 @@
 // --tty send the master of a pty over --console-socket (SCM_RIGHTS, one
 // message, as runc); the container's process has a sentry pty as stdio and
 // controlling terminal (docs/terminals.md).
-#include <poll.h>
 #include <sys/ioctl.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 
-#include <cstring>
-
-#include "absl/time/clock.h"
 #include "gmock/gmock.h"
+#include "tests/oci/console_socket.h"
 #include "tests/oci/lifecycle_harness.h"
 
 namespace oci_test {
@@ -24,14 +19,8 @@ class TerminalTest : public LifecycleTest {
     LifecycleTest::SetUp();
     if (IsSkipped()) return;
     socket_path_ = dir_ + "/console.sock";
-    listener_ = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    listener_ = ListenConsoleSocket(socket_path_);
     ASSERT_GE(listener_, 0);
-    sockaddr_un addr = {};
-    addr.sun_family = AF_UNIX;
-    strncpy(addr.sun_path, socket_path_.c_str(), sizeof(addr.sun_path) - 1);
-    ASSERT_EQ(bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)),
-              0);
-    ASSERT_EQ(listen(listener_, 4), 0);
   }
   void TearDown() override {
     if (master_ >= 0) close(master_);
@@ -39,43 +28,9 @@ class TerminalTest : public LifecycleTest {
     LifecycleTest::TearDown();
   }
 
-  // Accepts the runtime's connection and receives the master.
-  int ReceiveMaster() {
-    pollfd p = {listener_, POLLIN, 0};
-    if (poll(&p, 1, 10000) != 1) return -1;
-    int conn = accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
-    if (conn < 0) return -1;
-    char data[256];
-    iovec iov = {data, sizeof(data)};
-    alignas(cmsghdr) char cbuf[CMSG_SPACE(sizeof(int) * 4)];
-    msghdr msg = {};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = cbuf;
-    msg.msg_controllen = sizeof(cbuf);
-    ssize_t n = recvmsg(conn, &msg, MSG_CMSG_CLOEXEC);
-    close(conn);
-    if (n < 0) return -1;
-    int fd = -1;
-    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-      if (c->cmsg_type == SCM_RIGHTS) memcpy(&fd, CMSG_DATA(c), sizeof(int));
-    }
-    return fd;
-  }
-
-  // Reads the master until `want` shows up, EOF/EIO, or 20s.
+  int ReceiveMaster() { return oci_test::ReceiveMaster(listener_); }
   std::string ReadUntil(int fd, const std::string& want) {
-    std::string got;
-    absl::Time deadline = absl::Now() + absl::Seconds(20);
-    while (got.find(want) == std::string::npos && absl::Now() < deadline) {
-      pollfd p = {fd, POLLIN, 0};
-      if (poll(&p, 1, 200) <= 0) continue;
-      char buf[512];
-      ssize_t n = read(fd, buf, sizeof(buf));
-      if (n <= 0) break;
-      got.append(buf, n);
-    }
-    return got;
+    return ReadMasterUntil(fd, want);
   }
 
   std::string socket_path_;
@@ -99,6 +54,42 @@ TEST_F(TerminalTest, CreateSendsTheMasterAndTheProcessHasATerminal) {
   EXPECT_THAT(out, HasSubstr("/dev/pts/"));
   EXPECT_THAT(out, HasSubstr("33 101"));
   EXPECT_THAT(out, HasSubstr("done-here\r\n"));  // ONLCR of the sentry tty
+}
+
+// An engine resizes by TIOCSWINSZ on the master it holds (containerd's
+// console.Resize, podman's conmon); the process sees SIGWINCH and the new
+// size, for the init's terminal and for exec -t's.
+TEST_F(TerminalTest, ResizeOfTheMasterReachesTheProcess) {
+  config_["process"]["terminal"] = true;
+  const std::string script =
+      "trap 'stty size' WINCH; echo ready; while true; do sleep 0.1; done";
+  SetArgs({"sh", "-c", script});
+  Result r = Runsc(
+      {"create", "--bundle", bundle_, "--console-socket", socket_path_, "c1"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  started_.push_back("c1");
+  master_ = ReceiveMaster();
+  ASSERT_GE(master_, 0);
+  ASSERT_EQ(Runsc({"start", "c1"}).code, 0);
+  ASSERT_THAT(ReadUntil(master_, "ready"), HasSubstr("ready"));
+  struct winsize ws = {};
+  ws.ws_row = 41;
+  ws.ws_col = 127;
+  ASSERT_EQ(ioctl(master_, TIOCSWINSZ, &ws), 0);
+  EXPECT_THAT(ReadUntil(master_, "41 127"), HasSubstr("41 127"));
+
+  // exec -t, detached so that this test holds the master while it runs.
+  r = Runsc({"exec", "--tty", "--detach", "--console-socket", socket_path_,
+             "c1", "sh", "-c", script});
+  ASSERT_EQ(r.code, 0) << r.err;
+  int exec_master = ReceiveMaster();
+  ASSERT_GE(exec_master, 0);
+  ASSERT_THAT(ReadUntil(exec_master, "ready"), HasSubstr("ready"));
+  ws.ws_row = 17;
+  ws.ws_col = 53;
+  ASSERT_EQ(ioctl(exec_master, TIOCSWINSZ, &ws), 0);
+  EXPECT_THAT(ReadUntil(exec_master, "17 53"), HasSubstr("17 53"));
+  close(exec_master);
 }
 
 TEST_F(TerminalTest, TerminalWithoutConsoleSocketIsRefused) {

@@ -54,21 +54,26 @@ void HostBridge::Finish() {
   if (!done_set_.exchange(true)) done_.Notify();
 }
 
-bool HostBridge::PollHost(short events) {
+HostBridge::PollResult HostBridge::PollHost(short events, int timeout_ms) {
   for (;;) {
-    if (stopping_.load()) return false;
+    if (stopping_.load()) return PollResult::kStop;
     struct pollfd fds[2] = {{host_.get(), events, 0},
                             {stop_fd_.get(), POLLIN, 0}};
-    int r = poll(fds, 2, -1);
+    int r = poll(fds, 2, timeout_ms);
     if (r < 0 && errno == EINTR) continue;
-    if (r < 0 || fds[1].revents) return false;
-    if (fds[0].revents) return true;
+    if (r < 0 || fds[1].revents) return PollResult::kStop;
+    if (r == 0) return PollResult::kTimeout;
+    if (fds[0].revents) return PollResult::kReady;
   }
 }
 
 void HostBridge::HostToSentry() {
   char buf[4096];
-  while (PollHost(POLLIN)) {
+  for (;;) {
+    PollResult p = PollHost(POLLIN, kResizeCheckMs);
+    if (p == PollResult::kStop) break;
+    (void)SyncWindowSize();
+    if (p == PollResult::kTimeout) continue;
     ssize_t n = read(host_.get(), buf, sizeof(buf));
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
     if (n <= 0) break;  // EOF or EIO: the engine closed the master
@@ -100,7 +105,7 @@ void HostBridge::SentryToHost() {
       if (w > 0) {
         done += static_cast<size_t>(w);
       } else if (w < 0 && (errno == EAGAIN || errno == EINTR)) {
-        if (!PollHost(POLLOUT)) break;
+        if (PollHost(POLLOUT, -1) != PollResult::kReady) break;
       } else {
         break;
       }
@@ -113,6 +118,10 @@ void HostBridge::SentryToHost() {
 ErrnoStatus HostBridge::SyncWindowSize() {
   struct winsize ws;
   if (ioctl(host_.get(), TIOCGWINSZ, &ws) < 0) return Errno{errno};
+  absl::MutexLock l(&ws_mu_);
+  if (ws_synced_ && std::memcmp(&ws, &last_ws_, sizeof(ws)) == 0) {
+    return OkErrno();
+  }
   // The pty's ioctl reads the size from "application memory": here the
   // sentry's own, through a minimal caller.
   class Local final : public TtyCaller {
@@ -136,6 +145,8 @@ ErrnoStatus HostBridge::SyncWindowSize() {
   Winsize w{ws.ws_row, ws.ws_col, ws.ws_xpixel, ws.ws_ypixel};
   RETURN_IF_ERRNO(
       master_->Ioctl(kTIOCSWINSZ, reinterpret_cast<uint64_t>(&w), local));
+  last_ws_ = ws;
+  ws_synced_ = true;
   return OkErrno();
 }
 

@@ -14,10 +14,13 @@
 #ifndef SENTRY_FS_DEVPTS_HOST_BRIDGE_H_
 #define SENTRY_FS_DEVPTS_HOST_BRIDGE_H_
 
+#include <sys/ioctl.h>
+
 #include <atomic>
 #include <memory>
 #include <thread>
 
+#include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "base/unique_fd.h"
 #include "sentry/base/errno.h"
@@ -36,9 +39,13 @@ class HostBridge {
   HostBridge& operator=(const HostBridge&) = delete;
 
   // Copies the host terminal's window size to the sentry pty (which sends
-  // SIGWINCH to its foreground group if it changed). Call at start and on
-  // the host SIGWINCH.
-  ErrnoStatus SyncWindowSize();
+  // SIGWINCH to its foreground group) when it differs from the last one
+  // copied. Called at start, then by the host -> sentry thread at least
+  // every kResizeCheck: an engine resizes by TIOCSWINSZ on its master, and
+  // the host's SIGWINCH for that goes to the host terminal's foreground
+  // group, which the sandbox is not (exec consoles never are).
+  ErrnoStatus SyncWindowSize() ABSL_LOCKS_EXCLUDED(ws_mu_);
+  static constexpr int kResizeCheckMs = 100;
   // Blocks until a direction ended.
   void WaitDone() { done_.WaitForNotification(); }
   // Stops both directions (idempotent).
@@ -49,8 +56,10 @@ class HostBridge {
              std::unique_ptr<TtyFile> master);
   void HostToSentry();
   void SentryToHost();
-  // Waits until the host fd has `events` or stop; false on stop.
-  bool PollHost(short events);
+  // Waits until the host fd has `events` or stop, or `timeout_ms` passed
+  // (-1: no timeout). kStop on stop or error.
+  enum class PollResult { kReady, kTimeout, kStop };
+  PollResult PollHost(short events, int timeout_ms);
   void Finish();
 
   base::UniqueFd host_;
@@ -61,6 +70,9 @@ class HostBridge {
   absl::Notification done_;
   std::atomic<bool> done_set_{false};
   std::thread in_, out_;
+  absl::Mutex ws_mu_;
+  bool ws_synced_ ABSL_GUARDED_BY(ws_mu_) = false;
+  struct winsize last_ws_ ABSL_GUARDED_BY(ws_mu_) = {};
 };
 
 }  // namespace sentry::fs::devpts

@@ -16,6 +16,9 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <functional>
+#include <memory>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -83,7 +86,30 @@ struct StubThread {
   const arch::Registers* fp_regs = nullptr;
   uint64_t fp_generation = ~uint64_t{0};
   bool broken = false;  // died or lost: every operation fails
+  // The context driving this stub asks to hear when it dies from outside
+  // (Context::SetOnStubDeath); `death_reported` once the notice was taken.
+  std::shared_ptr<std::function<bool()>> on_death;
+  bool death_reported = false;
 };
+
+// The watch period for stubs killed from outside while their task waits in
+// the sentry (a stub that dies during Switch is seen at once by its tracer).
+constexpr absl::Duration kStubWatchPeriod = absl::Milliseconds(100);
+
+// True if `pid` (a stub: our child or tracee) has exited. Does not reap it:
+// its tracer still collects the status.
+bool StubExited(pid_t pid) {
+  if (pid <= 0) return false;
+  siginfo_t si{};
+  if (waitid(P_PID, pid, &si, WEXITED | WNOHANG | WNOWAIT | __WALL) != 0) {
+    return errno == ECHILD;  // already reaped: gone
+  }
+  // A tracee's ptrace-stops are reported even without WSTOPPED (CLD_TRAPPED
+  // with the stop signal): only an exit counts.
+  return si.si_pid == pid &&
+         (si.si_code == CLD_EXITED || si.si_code == CLD_KILLED ||
+          si.si_code == CLD_DUMPED);
+}
 
 // Waits for a fresh stub's first stop: the main stub's SIGSTOP
 // (signal-delivery-stop; it is traced from its first instruction) or a
@@ -158,17 +184,24 @@ class Subprocess : public std::enable_shared_from_this<Subprocess> {
   explicit Subprocess(const StubPage* page) : page_(page) {}
   ~Subprocess() { Release(); }
 
-  // Starts the owner thread and the first stub.
+  // Starts the owner thread and the first stub. A refused thread (EAGAIN
+  // under a pids cgroup limit) is an error, not an abort.
   absl::Status Start() {
-    owner_ = std::thread([this] { OwnerLoop(); });
+    try {
+      owner_ = std::thread([this] { OwnerLoop(); });
+    } catch (const std::system_error& e) {
+      return base::ErrnoStatus(e.code().value(), "stub owner thread");
+    }
     absl::MutexLock l(&owner_mu_);
     owner_mu_.Await(absl::Condition(
         +[](bool* b) { return *b; }, &owner_started_));
     return owner_status_;
   }
 
-  // The calling thread's stub, created on first use.
-  StubThread* ForCaller() {
+  // The calling thread's stub, created on first use. `on_death` (optional)
+  // is kept with a new stub (see StubThread::on_death).
+  StubThread* ForCaller(
+      const std::shared_ptr<std::function<bool()>>& on_death = nullptr) {
     const pid_t tid = Gettid();
     const uint64_t key = CallerKey();
     std::unique_ptr<StubThread> dead;
@@ -177,7 +210,11 @@ class Subprocess : public std::enable_shared_from_this<Subprocess> {
       if (released_) return nullptr;
       auto it = stubs_.find(key);
       if (it != stubs_.end()) {
-        if (!it->second->broken) return it->second.get();
+        if (!it->second->broken) {
+          // Made earlier for an address-space operation of this thread.
+          if (on_death != nullptr) it->second->on_death = on_death;
+          return it->second.get();
+        }
         // Killed from outside: replace it.
         dead = std::move(it->second);
         stubs_.erase(it);
@@ -189,6 +226,7 @@ class Subprocess : public std::enable_shared_from_this<Subprocess> {
     auto t = std::make_unique<StubThread>();
     t->pid = pid;
     t->tracer = tid;
+    t->on_death = on_death;
     if (::ptrace(PTRACE_SEIZE, pid, 0, kSeizeOptions) != 0 ||
         ::ptrace(PTRACE_INTERRUPT, pid, 0, 0) != 0) {
       LOG(ERROR) << "PTRACE_SEIZE stub " << pid << ": " << strerror(errno);
@@ -205,6 +243,14 @@ class Subprocess : public std::enable_shared_from_this<Subprocess> {
     StubThread* raw = t.get();
     stubs_[key] = std::move(t);
     return raw;
+  }
+
+  // Gives the calling thread's stub (if any) the death notice.
+  void SetOnDeathForCaller(
+      const std::shared_ptr<std::function<bool()>>& on_death) {
+    absl::MutexLock l(&mu_);
+    auto it = stubs_.find(CallerKey());
+    if (it != stubs_.end()) it->second->on_death = on_death;
   }
 
   // Kills and reaps the calling thread's stub (its tracer is leaving).
@@ -274,13 +320,21 @@ class Subprocess : public std::enable_shared_from_this<Subprocess> {
       uint64_t ticket;
       {
         absl::MutexLock l(&owner_mu_);
-        owner_mu_.Await(absl::Condition(
-            +[](Subprocess* p) {
-              p->owner_mu_.AssertHeld();
-              return p->owner_exit_ || p->requested_ > p->served_;
-            },
-            this));
+        bool woken = owner_mu_.AwaitWithTimeout(
+            absl::Condition(
+                +[](Subprocess* p) {
+                  p->owner_mu_.AssertHeld();
+                  return p->owner_exit_ || p->requested_ > p->served_;
+                },
+                this),
+            kStubWatchPeriod);
         if (owner_exit_) break;
+        if (!woken) {
+          owner_mu_.Unlock();
+          WatchStubs();
+          owner_mu_.Lock();
+          continue;
+        }
         ticket = served_ + 1;
       }
       // CLONE_PARENT: the new stub is our child too (reapable by any sentry
@@ -293,6 +347,22 @@ class Subprocess : public std::enable_shared_from_this<Subprocess> {
       served_ = ticket;
     }
     KillAndReap(main_.pid);
+  }
+
+  // Tells the contexts whose stubs died from outside (kill -9 of a stub):
+  // the application process in this address space has been killed. If the
+  // main stub died, every context here is told: the space is lost.
+  void WatchStubs() {
+    const bool main_dead = !main_.broken && StubExited(main_.pid);
+    absl::MutexLock l(&mu_);
+    if (released_) return;
+    for (auto& [key, t] : stubs_) {
+      if (t->on_death == nullptr || t->death_reported) continue;
+      if (!main_dead && !StubExited(t->pid)) continue;
+      // The notice must not block (it may find its locks busy): retried on
+      // the next period until it is taken.
+      t->death_reported = (*t->on_death)();
+    }
   }
 
   absl::Status ForkMainStub() {
@@ -355,7 +425,7 @@ class Subprocess : public std::enable_shared_from_this<Subprocess> {
   StubThread main_;  // owned by the owner thread
 };
 
-class PtraceAddressSpace : public AddressSpace {
+class PtraceAddressSpace final : public AddressSpace {
  public:
   explicit PtraceAddressSpace(std::shared_ptr<Subprocess> sp)
       : sp_(std::move(sp)) {}
@@ -399,12 +469,34 @@ class PtraceAddressSpace : public AddressSpace {
   int memfd_ = -1;
 };
 
-class PtraceContext : public Context {
+class PtraceContext final : public Context {
  public:
   PtraceContext() : owner_tid_(Gettid()) {}
   ~PtraceContext() override { Release(); }
 
   StopReason Switch(AddressSpace& as, arch::Registers& regs) override;
+
+  void SetOnStubDeath(std::function<bool()> fn) override {
+    on_death_ = std::make_shared<std::function<bool()>>(std::move(fn));
+    // Stubs made earlier (Prepare on this thread) get the notice too.
+    for (auto& w : spaces_) {
+      if (auto sp = w.lock()) sp->SetOnDeathForCaller(on_death_);
+    }
+  }
+
+  ErrnoStatus Prepare(AddressSpace& as) override {
+    if (Gettid() != owner_tid_) return Errno{EINVAL};
+    const std::shared_ptr<Subprocess>& sp =
+        static_cast<PtraceAddressSpace&>(as).subprocess();
+    if (sp->released()) return Errno{EAGAIN};
+    // The host may refuse the clone of a new stub (EAGAIN).
+    StubThread* t = sp->ForCaller(on_death_);
+    if (t == nullptr) return Errno{EAGAIN};
+    spaces_.push_back(sp);
+    cached_sp_ = sp;
+    cached_stub_ = t;
+    return OkErrno();
+  }
 
   void Interrupt() override {
     interrupt_.store(true, std::memory_order_seq_cst);
@@ -431,6 +523,7 @@ class PtraceContext : public Context {
   }
 
   const pid_t owner_tid_;
+  std::shared_ptr<std::function<bool()>> on_death_;
   std::atomic<bool> interrupt_{false};
   std::atomic<pid_t> running_{0};
   std::vector<std::weak_ptr<Subprocess>> spaces_;
@@ -483,7 +576,7 @@ StopReason PtraceContext::Switch(AddressSpace& as, arch::Registers& regs) {
   } else {
     cached_stub_ = nullptr;
     cached_sp_.reset();
-    t = sp->ForCaller();
+    t = sp->ForCaller(on_death_);
     if (t == nullptr) return Died(0);
     bool known = false;
     for (auto& w : spaces_) {

@@ -95,6 +95,28 @@ TEST_F(PtracePlatformTest, SyscallIsCaughtAndOurResultIsSeen) {
   EXPECT_EQ(regs_.SyscallArg(0), 424242u);
 }
 
+// fork/clone acquire the child's stub before the child exists (Prepare):
+// the first Switch then uses that stub; refusals are errors, not aborts.
+TEST_F(PtracePlatformTest, PrepareMakesTheStubTheFirstSwitchUses) {
+  ASSERT_TRUE(ctx_->Prepare(*as_).ok());
+  pid_t pid = ptrace::StubPidForTesting(*as_);
+  ASSERT_GT(pid, 0);
+  LoadCode({0xb8, 39, 0, 0, 0, 0x0f, 0x05});  // mov $39,%eax; syscall
+  StopReason r = ctx_->Switch(*as_, regs_);
+  ASSERT_EQ(r.kind, Kind::kSyscall);
+  EXPECT_EQ(ptrace::StubPidForTesting(*as_), pid);
+  // Only the context's own thread may prepare (it becomes the tracer).
+  ErrnoStatus other = OkErrno();
+  std::thread([&] { other = ctx_->Prepare(*as_); }).join();
+  ASSERT_FALSE(other.ok());
+  EXPECT_EQ(ToInt(other.error()), EINVAL);
+  // A released address space has no stub to clone from.
+  as_->Release();
+  ErrnoStatus released = ctx_->Prepare(*as_);
+  ASSERT_FALSE(released.ok());
+  EXPECT_EQ(ToInt(released.error()), EAGAIN);
+}
+
 TEST_F(PtracePlatformTest, LoopOfSyscallsEachAnswered) {
   constexpr int kN = 1000;
   // mov $kN,%ebx; 1: mov $39,%eax; syscall; add %rax,%r12; dec %ebx; jnz 1b;
@@ -350,6 +372,27 @@ TEST_F(PtracePlatformTest, KilledStubIsReportedAsDied) {
   r = ctx_->Switch(*as_, regs_);
   EXPECT_EQ(r.kind, Kind::kSyscall);
   EXPECT_NE(ptrace::StubPidForTesting(*as_), pid);
+}
+
+// A stub killed while its task waits in the sentry (no Switch in progress)
+// is noticed by the platform's watch, which tells the context; a notice that
+// cannot act yet (returns false) is repeated.
+TEST_F(PtracePlatformTest, StubKilledOutsideSwitchIsReported) {
+  std::atomic<int> calls{0};
+  ctx_->SetOnStubDeath([&] { return ++calls >= 2; });
+  LoadCode({0xb8, 39, 0, 0, 0, 0x0f, 0x05});
+  ASSERT_EQ(ctx_->Switch(*as_, regs_).kind, Kind::kSyscall);
+  pid_t pid = ptrace::StubPidForTesting(*as_);  // this thread's stub
+  ASSERT_GT(pid, 0);
+  EXPECT_EQ(calls.load(), 0);
+  ASSERT_EQ(kill(pid, SIGKILL), 0);
+  // Bounded poll (the watch runs every 100 ms; 10 s is only a deadline).
+  for (int i = 0; i < 1000 && calls.load() < 2; ++i) usleep(10000);
+  EXPECT_EQ(calls.load(), 2);
+  // Taken once: no further notices.
+  usleep(300000);
+  EXPECT_EQ(calls.load(), 2);
+  EXPECT_EQ(ctx_->Switch(*as_, regs_).kind, Kind::kDied);
 }
 
 TEST_F(PtracePlatformTest, Int3AndUd2AreSignals) {
