@@ -7,7 +7,8 @@
 // of processes; limits from the spec's linux.resources (memory limit
 // defaults to the machine's RAM, like an unlimited cgroup reads). When the
 // container has a cgroup, its memory, pids and cpu figures replace those
-// (cgroup_ops.h: what the host charges, stubs and gofer included).
+// (cgroup_ops.h: what the host charges, stubs and gofer included), except
+// for a pod's subcontainer, whose tasks live in the pod's sentry.
 #include <algorithm>
 #include <iostream>
 
@@ -20,6 +21,7 @@
 #include "runsc/cmd/commands.h"
 #include "runsc/cmd/common.h"
 #include "runsc/cmd/sandbox_ops.h"
+#include "runsc/cmd/subcontainer.h"
 #include "runsc/sandbox/control_client.h"
 
 namespace runsc::cmd {
@@ -104,7 +106,9 @@ absl::StatusOr<int> Events(const Context& ctx) {
     }
     ApplyRecordedLimits(md.spec, *s);
     json ev = StatsEvent(md.id, *s);
-    OverlayCgroupStats(md, &ev["data"]);
+    // A subcontainer's cgroup holds only its gofer and waiter: the
+    // sentry's per-container figures are the container's own.
+    if (!IsSubcontainer(md)) OverlayCgroupStats(md, &ev["data"]);
     ctx.out << ev.dump() << std::endl;
     if (o.stats) return 0;
     absl::SleepFor(interval);

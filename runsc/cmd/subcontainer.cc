@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <optional>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -13,6 +14,7 @@
 #include "base/logging.h"
 #include "base/status_macros.h"
 #include "base/unique_fd.h"
+#include "runsc/cmd/cgroup_ops.h"
 #include "runsc/cmd/common.h"
 #include "runsc/cmd/console.h"
 #include "runsc/cmd/hooks.h"
@@ -150,6 +152,7 @@ absl::StatusOr<container::Metadata> CreateSubcontainer(
   RETURN_IF_ERROR(store.Create(md));
   pid_t gofer_pid = 0, waiter_pid = 0;
   bool in_sandbox = false;
+  std::optional<cgroup::Cgroup> cg;
   auto cleanup = [&](absl::Status s) {
     if (in_sandbox) {
       control::Request req;
@@ -159,10 +162,31 @@ absl::StatusOr<container::Metadata> CreateSubcontainer(
     }
     KillChild(waiter_pid);
     KillChild(gofer_pid);
+    if (cg) (void)cg->Destroy();
     absl::Status r = store.Remove(o.id);
     if (!r.ok()) LOG(WARNING) << "create cleanup: " << r;
     return s;
   };
+
+  // The container's own cgroup (its cgroupsPath and limits), made and
+  // recorded before anything runs, as for a root container. It holds the
+  // host processes this container adds, its gofer and its waiter: the
+  // container's tasks are the pod's sentry's, which stays in the sandbox
+  // container's cgroup (gVisor does the same; docs/multi-container.md).
+  absl::StatusOr<std::optional<cgroup::Cgroup>> made =
+      CreateContainerCgroup(g, spec, o.id);
+  if (!made.ok()) return cleanup(made.status());
+  cg = std::move(*made);
+  if (cg) {
+    absl::Status rec = store
+                           .Update(o.id,
+                                   [&](container::Metadata& m) {
+                                     m.extra[kCgroupExtraKey] = cg->ToJson();
+                                     return absl::OkStatus();
+                                   })
+                           .status();
+    if (!rec.ok()) return cleanup(rec);
+  }
 
   // Stdio: the descriptors `create` was given, or the replica of a host
   // terminal whose master went to the console socket.
@@ -190,6 +214,10 @@ absl::StatusOr<container::Metadata> CreateSubcontainer(
   absl::StatusOr<sandbox::GoferLaunch> gl = sandbox::LaunchGofer(lc);
   if (!gl.ok()) return cleanup(gl.status());
   gofer_pid = gl->pid;
+  if (cg) {
+    absl::Status joined = cg->AddProcess(gofer_pid);
+    if (!joined.ok()) return cleanup(joined);
+  }
   uint64_t gofer_start = container::ProcessStartTime(gofer_pid).value_or(0);
   absl::Status recorded = store
                               .Update(o.id,
@@ -217,6 +245,10 @@ absl::StatusOr<container::Metadata> CreateSubcontainer(
       ForkWaiter(WaitTarget{md.control_socket, o.id, 0});
   if (!waiter.ok()) return cleanup(waiter.status());
   waiter_pid = *waiter;
+  if (cg) {
+    absl::Status joined = cg->AddProcess(waiter_pid);
+    if (!joined.ok()) return cleanup(joined);
+  }
   uint64_t waiter_start = container::ProcessStartTime(waiter_pid).value_or(0);
   absl::StatusOr<container::Metadata> up =
       store.Update(o.id, [&](container::Metadata& m) {

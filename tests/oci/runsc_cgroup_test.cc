@@ -378,5 +378,77 @@ TEST_F(CgroupTest, InvalidValueFailsCreateAndLeavesNothing) {
   ExpectGone(tops_.back());
 }
 
+// A pod (docs/multi-container.md): the subcontainer's cgroupsPath is made
+// with its limits and holds its gofer and waiter; update writes there;
+// deleting it removes its directories and leaves the pod's.
+TEST_F(CgroupTest, SubcontainerGetsItsOwnCgroup) {
+  const std::string pod_path = NewPath("pod");
+  const std::string top = tops_.back();
+  const std::string sub_path = top + "/sub";
+  config_["annotations"] = {{"io.kubernetes.cri.container-type", "sandbox"},
+                            {"io.kubernetes.cri.sandbox-id", "pod"}};
+  SetCgroup(pod_path, {{"pids", {{"limit", 300}}}});
+  StartContainer({"sleep", "1000"}, "pod");
+  if (HasFatalFailure()) return;
+  pid_t sandbox = Meta("pod").value("sandbox_pid", 0);
+  ASSERT_GT(sandbox, 0);
+
+  const std::string sub_bundle = dir_ + "/sub-bundle";
+  std::string cmd = absl::StrCat(SCRIPTS_DIR, "/make-busybox-bundle.sh ",
+                                 sub_bundle, " >/dev/null");
+  ASSERT_EQ(system(cmd.c_str()), 0);
+  json sub = config_;
+  sub["annotations"]["io.kubernetes.cri.container-type"] = "container";
+  sub["linux"]["cgroupsPath"] = sub_path;
+  sub["linux"]["resources"] = {{"pids", {{"limit", 50}}},
+                               {"memory", {{"limit", 128 << 20}}}};
+  std::ofstream(sub_bundle + "/config.json") << sub.dump(2);
+  Result r = Runsc({"create", "--bundle", sub_bundle, "--pid-file",
+                    dir_ + "/sub.pid", "sub"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  started_.insert(started_.begin(), "sub");  // deleted before the pod
+  r = Runsc({"start", "sub"});
+  ASSERT_EQ(r.code, 0) << r.err;
+
+  json meta = Meta("sub");
+  ASSERT_TRUE(meta.is_object());
+  EXPECT_EQ(meta["extra"]["cgroup"]["path"], sub_path);
+  pid_t gofer = meta.value("gofer_pid", 0);
+  pid_t waiter = std::stoi(ReadFile(dir_ + "/sub.pid"));
+  ASSERT_GT(gofer, 0);
+  ASSERT_GT(waiter, 0);
+  EXPECT_EQ(Trim(ReadFile(Dir("pids", sub_path) + "/pids.max")), "50");
+  EXPECT_EQ(Trim(ReadFile(Dir("memory", sub_path) + "/memory.limit_in_bytes")),
+            "134217728");
+  for (const char* c : {"memory", "pids"}) {
+    std::set<pid_t> procs = Procs(Dir(c, sub_path));
+    EXPECT_TRUE(procs.count(gofer)) << c;
+    EXPECT_TRUE(procs.count(waiter)) << c;
+    EXPECT_FALSE(procs.count(sandbox)) << c;  // the pod's sentry stays put
+    EXPECT_TRUE(Procs(Dir(c, pod_path)).count(sandbox)) << c;
+  }
+
+  r = Runsc({"update", "--pids-limit", "40", "sub"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(Trim(ReadFile(Dir("pids", sub_path) + "/pids.max")), "40");
+  EXPECT_EQ(Trim(ReadFile(Dir("pids", pod_path) + "/pids.max")), "300");
+
+  r = Runsc({"delete", "--force", "sub"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  started_.erase(started_.begin());
+  EXPECT_FALSE(Running(gofer));
+  EXPECT_FALSE(Running(waiter));
+  for (const auto& h : layout_.hierarchies) {
+    EXPECT_FALSE(IsDir(h.mount_point + sub_path)) << h.mount_point;
+  }
+  EXPECT_EQ(Status("pod"), "running");
+  EXPECT_TRUE(Procs(Dir("pids", pod_path)).count(sandbox));
+
+  r = Runsc({"delete", "--force", "pod"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  started_.clear();
+  ExpectGone(top);
+}
+
 }  // namespace
 }  // namespace oci_test
