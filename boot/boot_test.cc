@@ -174,7 +174,7 @@ TEST_F(BootTest, ServesControlChannelUnderSeccomp) {
   ws = WaitChild();
   ASSERT_TRUE(WIFEXITED(ws)) << "killed by " << WTERMSIG(ws);
   EXPECT_EQ(WEXITSTATUS(ws), 0);
-  EXPECT_TRUE(runsc::sandbox::IsSandboxGone(c.Pause()));
+  EXPECT_TRUE(runsc::sandbox::IsSandboxGone(c.Pause("")));
 }
 
 TEST_F(BootTest, NoKernelReportsUnimplemented) {

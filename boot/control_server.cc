@@ -129,12 +129,12 @@ absl::Status DispatchInner(SandboxKernel& kernel, const Request& req,
     }
     case Request::kPause:
       RETURN_IF_ERROR(ExpectFds(fds, 0, "pause"));
-      RETURN_IF_ERROR(kernel.Pause());
+      RETURN_IF_ERROR(kernel.Pause(req.pause().container_id()));
       resp->mutable_ok();
       return absl::OkStatus();
     case Request::kResume:
       RETURN_IF_ERROR(ExpectFds(fds, 0, "resume"));
-      RETURN_IF_ERROR(kernel.Resume());
+      RETURN_IF_ERROR(kernel.Resume(req.resume().container_id()));
       resp->mutable_ok();
       return absl::OkStatus();
     case Request::kEvent: {

@@ -76,11 +76,11 @@ TEST_F(ControlTest, PingStartPauseResume) {
   absl::Status again = c.StartRoot("c1");
   EXPECT_EQ(again.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(again.message(), "already started");
-  ASSERT_TRUE(c.Pause().ok());
+  ASSERT_TRUE(c.Pause("").ok());
   EXPECT_TRUE(kernel_->paused());
-  ASSERT_TRUE(c.Resume().ok());
+  ASSERT_TRUE(c.Resume("").ok());
   EXPECT_FALSE(kernel_->paused());
-  EXPECT_EQ(c.Resume().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(c.Resume("").code(), absl::StatusCode::kFailedPrecondition);
 }
 
 TEST_F(ControlTest, StartRootWithConsole) {
@@ -193,18 +193,18 @@ TEST_F(ControlTest, DestroyStopsServerAndReleasesWaiters) {
   server_.reset();
   EXPECT_TRUE(serve_status_.ok()) << serve_status_;
   EXPECT_TRUE(kernel_->destroyed());
-  absl::Status after = c.Pause();
+  absl::Status after = c.Pause("");
   EXPECT_TRUE(runsc::sandbox::IsSandboxGone(after)) << after;
 }
 
 TEST_F(ControlTest, ServerGoneIsClearError) {
   StopServer();
   ControlClient c(path_);
-  absl::Status s = c.Pause();
+  absl::Status s = c.Pause("");
   EXPECT_TRUE(runsc::sandbox::IsSandboxGone(s)) << s;
   EXPECT_THAT(std::string(s.message()), HasSubstr("sandbox is not running"));
   ::unlink(path_.c_str());
-  s = c.Pause();
+  s = c.Pause("");
   EXPECT_TRUE(runsc::sandbox::IsSandboxGone(s)) << s;
 }
 
@@ -219,7 +219,7 @@ TEST_F(ControlTest, ForeignUidRefused) {
         ::setresuid(65534, 65534, 65534) != 0) {
       _exit(2);
     }
-    absl::Status s = ControlClient(path_).Pause();
+    absl::Status s = ControlClient(path_).Pause("");
     std::string msg(s.ToString());
     (void)!::write(p[1], msg.data(), msg.size());
     _exit(s.code() == absl::StatusCode::kPermissionDenied ? 0 : 1);
@@ -317,7 +317,7 @@ TEST_F(ControlTest, ClientTimeout) {
   absl::StatusOr<base::UniqueFd> l = runsc::control::ListenUnix(p2);
   ASSERT_TRUE(l.ok());
   ControlClient c(p2, absl::Milliseconds(50));
-  absl::Status s = c.Pause();
+  absl::Status s = c.Pause("");
   EXPECT_EQ(s.code(), absl::StatusCode::kDeadlineExceeded) << s;
   ::unlink(p2.c_str());
 }

@@ -59,8 +59,9 @@ class SandboxKernel {
   virtual absl::StatusOr<std::vector<control::ProcessInfo>> Processes(
       const std::string& container_id) = 0;
 
-  virtual absl::Status Pause() = 0;
-  virtual absl::Status Resume() = 0;
+  // runsc pause/resume of one container ("": the root container).
+  virtual absl::Status Pause(const std::string& container_id) = 0;
+  virtual absl::Status Resume(const std::string& container_id) = 0;
 
   virtual absl::StatusOr<control::ContainerStats> Event(
       const std::string& container_id) = 0;

@@ -97,13 +97,13 @@ absl::StatusOr<std::vector<control::ProcessInfo>> TestKernel::Processes(
   return out;
 }
 
-absl::Status TestKernel::Pause() {
+absl::Status TestKernel::Pause(const std::string&) {
   absl::MutexLock l(&mu_);
   paused_ = true;
   return absl::OkStatus();
 }
 
-absl::Status TestKernel::Resume() {
+absl::Status TestKernel::Resume(const std::string&) {
   absl::MutexLock l(&mu_);
   if (!paused_) return absl::FailedPreconditionError("not paused");
   paused_ = false;

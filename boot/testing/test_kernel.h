@@ -38,8 +38,8 @@ class TestKernel : public SandboxKernel {
                               int32_t pid) override;
   absl::StatusOr<std::vector<control::ProcessInfo>> Processes(
       const std::string& container_id) override;
-  absl::Status Pause() override;
-  absl::Status Resume() override;
+  absl::Status Pause(const std::string& container_id) override;
+  absl::Status Resume(const std::string& container_id) override;
   absl::StatusOr<control::ContainerStats> Event(
       const std::string& container_id) override;
   absl::Status Checkpoint(const std::string& container_id,

@@ -1,5 +1,6 @@
-// runsc pause: stop every task of the container's sandbox (the sentry
-// freezes its tasks; kill and delete still work), then record "paused".
+// runsc pause: stop every task of the container (the sentry freezes them;
+// kill and delete still work; a pod's other containers run on), then
+// record "paused".
 #include "base/status_macros.h"
 #include "runsc/cmd/commands.h"
 #include "runsc/cmd/common.h"
@@ -17,7 +18,7 @@ absl::StatusOr<int> Pause(const Context& ctx) {
       container::CheckOperation(md.status, container::Operation::kPause));
   RETURN_IF_ERROR(RequireSandbox(md));
   sandbox::ControlClient client(md.control_socket);
-  RETURN_IF_ERROR(client.Pause());
+  RETURN_IF_ERROR(client.Pause(md.id));
   RETURN_IF_ERROR(store
                       .Update(md.id,
                               [](container::Metadata& m) {

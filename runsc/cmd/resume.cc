@@ -16,7 +16,7 @@ absl::StatusOr<int> Resume(const Context& ctx) {
       container::CheckOperation(md.status, container::Operation::kResume));
   RETURN_IF_ERROR(RequireSandbox(md));
   sandbox::ControlClient client(md.control_socket);
-  RETURN_IF_ERROR(client.Resume());
+  RETURN_IF_ERROR(client.Resume(md.id));
   RETURN_IF_ERROR(store
                       .Update(md.id,
                               [](container::Metadata& m) {

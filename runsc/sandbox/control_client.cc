@@ -153,15 +153,15 @@ absl::StatusOr<std::vector<control::ProcessInfo>> ControlClient::Processes(
                                            resp.processes().processes().end());
 }
 
-absl::Status ControlClient::Pause() {
+absl::Status ControlClient::Pause(const std::string& container_id) {
   control::Request req;
-  req.mutable_pause();
+  req.mutable_pause()->set_container_id(container_id);
   return Simple(req);
 }
 
-absl::Status ControlClient::Resume() {
+absl::Status ControlClient::Resume(const std::string& container_id) {
   control::Request req;
-  req.mutable_resume();
+  req.mutable_resume()->set_container_id(container_id);
   return Simple(req);
 }
 

@@ -56,8 +56,8 @@ class ControlClient {
   absl::StatusOr<int> WaitPid(const std::string& container_id, int32_t pid);
   absl::StatusOr<std::vector<control::ProcessInfo>> Processes(
       const std::string& container_id);
-  absl::Status Pause();
-  absl::Status Resume();
+  absl::Status Pause(const std::string& container_id);
+  absl::Status Resume(const std::string& container_id);
   absl::StatusOr<control::ContainerStats> Event(
       const std::string& container_id);
   absl::Status Checkpoint(const std::string& container_id, int image_fd);

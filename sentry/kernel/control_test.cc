@@ -153,17 +153,36 @@ TEST(ExecProcessTest, RefusedOnceInitHasExited) {
 
 TEST(FreezeTest, FrozenUntilThawed) {
   auto kt = MakeKernelAndTask();
-  EXPECT_FALSE(kt.kernel->frozen());
-  kt.kernel->Freeze();
-  EXPECT_TRUE(kt.kernel->frozen());
+  const std::string& c = kt.task->tg().container_id;
+  EXPECT_FALSE(kt.kernel->frozen(c));
+  kt.kernel->Freeze(c);
+  EXPECT_TRUE(kt.kernel->frozen(c));
   EXPECT_TRUE(kt.task->interrupted());
-  kt.kernel->Thaw();
-  EXPECT_FALSE(kt.kernel->frozen());
+  kt.kernel->Thaw(c);
+  EXPECT_FALSE(kt.kernel->frozen(c));
+}
+
+// Pausing another container of the pod neither interrupts nor parks this
+// one's tasks.
+TEST(FreezeTest, OtherContainersRunOn) {
+  auto kt = MakeKernelAndTask();
+  kt.kernel->Freeze("some-other-container");
+  EXPECT_TRUE(kt.kernel->frozen("some-other-container"));
+  EXPECT_FALSE(kt.kernel->frozen(kt.task->tg().container_id));
+  EXPECT_FALSE(kt.task->interrupted());
+  absl::Notification returned;
+  std::thread th([&] {
+    (void)kt.task->HandleSignals(nullptr);
+    returned.Notify();
+  });
+  EXPECT_TRUE(returned.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  th.join();
+  kt.kernel->Thaw("some-other-container");
 }
 
 TEST(FreezeTest, SignalDeliveryWaitsForThawButSigkillDoesNot) {
   auto kt = MakeKernelAndTask();
-  kt.kernel->Freeze();
+  kt.kernel->Freeze(kt.task->tg().container_id);
   absl::Notification returned;
   bool alive = true;
   std::thread th([&] {
@@ -181,7 +200,7 @@ TEST(FreezeTest, SignalDeliveryWaitsForThawButSigkillDoesNot) {
 
 TEST(FreezeTest, ThawReleasesParkedTasks) {
   auto kt = MakeKernelAndTask();
-  kt.kernel->Freeze();
+  kt.kernel->Freeze(kt.task->tg().container_id);
   absl::Notification returned;
   bool alive = false;
   std::thread th([&] {
@@ -190,7 +209,7 @@ TEST(FreezeTest, ThawReleasesParkedTasks) {
   });
   EXPECT_FALSE(
       returned.WaitForNotificationWithTimeout(absl::Milliseconds(200)));
-  kt.kernel->Thaw();
+  kt.kernel->Thaw(kt.task->tg().container_id);
   returned.WaitForNotification();
   th.join();
   EXPECT_TRUE(alive);

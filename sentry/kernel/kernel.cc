@@ -482,25 +482,25 @@ ErrnoOr<int> Kernel::WaitPidExit(int pid) {
   }
 }
 
-void Kernel::Freeze() {
+void Kernel::Freeze(const std::string& container) {
   absl::MutexLock l(&mu_);
-  frozen_ = true;
+  frozen_.insert(container);
   // Running tasks leave application code and park in HandleSignals; blocked
   // ones return from their syscall (restarted after Thaw) and park there.
   for (auto& [ptr, t] : tasks_) {
-    if (!t->exited_) t->Interrupt();
+    if (!t->exited_ && t->tg().container_id == container) t->Interrupt();
   }
 }
 
-void Kernel::Thaw() {
+void Kernel::Thaw(const std::string& container) {
   absl::MutexLock l(&mu_);
-  frozen_ = false;
+  frozen_.erase(container);
   stop_cv_.SignalAll();
 }
 
-bool Kernel::frozen() const {
+bool Kernel::frozen(const std::string& container) const {
   absl::MutexLock l(&mu_);
-  return frozen_;
+  return FrozenLocked(container);
 }
 
 Kernel::Usage Kernel::GetUsage(absl::string_view container) {

@@ -161,13 +161,14 @@ class Kernel {
   // Blocks until process `pid` has exited; returns its wait status. Does not
   // reap (the parent still can). ESRCH if no such process ever ran.
   ErrnoOr<int> WaitPidExit(int pid);
-  // Freeze (runsc pause): every task stops at its next return to the sentry
-  // (running tasks are interrupted; a blocking syscall is interrupted and
-  // restarted after Thaw) and sleeps until Thaw. SIGKILL still ends frozen
-  // tasks, so kill and delete work on a paused container.
-  void Freeze();
-  void Thaw();
-  bool frozen() const;
+  // Freeze (runsc pause) of one container: each of its tasks stops at its
+  // next return to the sentry (running tasks are interrupted; a blocking
+  // syscall is interrupted and restarted after Thaw) and sleeps until Thaw.
+  // The pod's other containers run on. SIGKILL still ends frozen tasks, so
+  // kill and delete work on a paused container.
+  void Freeze(const std::string& container);
+  void Thaw(const std::string& container);
+  bool frozen(const std::string& container) const;
   // Totals for `runsc events --stats`.
   struct Usage {
     int64_t user_ns = 0, system_ns = 0;
@@ -233,8 +234,9 @@ class Kernel {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Signals the task's stop/continue waiters (group-stop in Task::Run).
   absl::CondVar& stop_cv() { return stop_cv_; }
-  bool FrozenLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return frozen_;
+  bool FrozenLocked(const std::string& container) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return !frozen_.empty() && frozen_.contains(container);
   }
 
  private:
@@ -281,7 +283,8 @@ class Kernel {
   // reused).
   std::map<int, int> exit_statuses_ ABSL_GUARDED_BY(mu_);
   absl::CondVar stop_cv_;
-  bool frozen_ ABSL_GUARDED_BY(mu_) = false;
+  // Containers paused (Freeze).
+  absl::flat_hash_set<std::string> frozen_ ABSL_GUARDED_BY(mu_);
   // CPU time of threads that have exited (Usage).
   int64_t exited_user_ns_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t exited_system_ns_ ABSL_GUARDED_BY(mu_) = 0;

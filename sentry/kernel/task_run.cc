@@ -56,9 +56,9 @@ bool Task::HandleSignals(const SyscallResult* r) {
     {
       absl::MutexLock l(k.mu());
       if (killed()) return false;
-      // Group stop: sleep until SIGCONT or death. A frozen kernel (runsc
-      // pause) holds every task here until Thaw; SIGKILL still ends it.
-      while ((tg_->stopped || k.FrozenLocked()) && !killed()) {
+      // Group stop: sleep until SIGCONT or death. A frozen container (runsc
+      // pause) holds its tasks here until Thaw; SIGKILL still ends them.
+      while ((tg_->stopped || k.FrozenLocked(tg_->container_id)) && !killed()) {
         k.stop_cv().Wait(k.mu());
       }
       if (killed()) return false;

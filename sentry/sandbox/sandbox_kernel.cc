@@ -342,7 +342,7 @@ absl::StatusOr<int32_t> SentryKernel::Exec(const control::ExecRequest& req,
     }
     // runc refuses too (its --ignore-paused is accepted by the front end,
     // but a frozen sentry would hold the new process anyway).
-    if (paused_) {
+    if (paused_.contains(c->id)) {
       return absl::FailedPreconditionError("the container is paused");
     }
   }
@@ -571,18 +571,20 @@ absl::StatusOr<std::vector<control::ProcessInfo>> SentryKernel::Processes(
   return out;
 }
 
-absl::Status SentryKernel::Pause() {
+absl::Status SentryKernel::Pause(const std::string& container_id) {
+  ASSIGN_OR_RETURN(std::shared_ptr<Container> c, FindContainer(container_id));
   absl::MutexLock l(&mu_);
   if (destroyed_) return absl::FailedPreconditionError("sandbox destroyed");
-  paused_ = true;
-  kernel_->Freeze();
+  paused_.insert(c->id);
+  kernel_->Freeze(c->id);
   return absl::OkStatus();
 }
 
-absl::Status SentryKernel::Resume() {
+absl::Status SentryKernel::Resume(const std::string& container_id) {
+  ASSIGN_OR_RETURN(std::shared_ptr<Container> c, FindContainer(container_id));
   absl::MutexLock l(&mu_);
-  paused_ = false;
-  kernel_->Thaw();
+  paused_.erase(c->id);
+  kernel_->Thaw(c->id);
   return absl::OkStatus();
 }
 

@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
@@ -87,8 +88,8 @@ class SentryKernel final : public boot::SandboxKernel {
                               int32_t pid) override;
   absl::StatusOr<std::vector<control::ProcessInfo>> Processes(
       const std::string& container_id) override;
-  absl::Status Pause() override;
-  absl::Status Resume() override;
+  absl::Status Pause(const std::string& container_id) override;
+  absl::Status Resume(const std::string& container_id) override;
   absl::StatusOr<control::ContainerStats> Event(
       const std::string& container_id) override;
   absl::Status Checkpoint(const std::string&, base::UniqueFd) override {
@@ -150,7 +151,8 @@ class SentryKernel final : public boot::SandboxKernel {
   std::shared_ptr<Container> root_;  // immutable after Init
 
   absl::Mutex mu_;
-  bool paused_ ABSL_GUARDED_BY(mu_) = false;
+  // Containers paused (runsc pause).
+  absl::flat_hash_set<std::string> paused_ ABSL_GUARDED_BY(mu_);
   bool destroyed_ ABSL_GUARDED_BY(mu_) = false;
   std::map<std::string, std::shared_ptr<Container>> containers_
       ABSL_GUARDED_BY(mu_);
