@@ -32,7 +32,7 @@ json SpecResources(const json& spec) {
 
 absl::StatusOr<std::optional<cgroup::Cgroup>> CreateContainerCgroup(
     const cli::GlobalOptions& g, const specutils::Spec& spec,
-    const std::string& id) {
+    container::Store& store, const std::string& id) {
   if (g.ignore_cgroups) return std::nullopt;
   if (!AsksForCgroup(spec)) {
     // Nothing to enforce and no place named: the sandbox stays in the
@@ -55,6 +55,17 @@ absl::StatusOr<std::optional<cgroup::Cgroup>> CreateContainerCgroup(
                         absl::StrCat("cgroup: ", cg.status().message()));
   }
   LOG(DEBUG) << "cgroup " << where.path << " (" << layout->Mode() << ")";
+  absl::Status recorded = store
+                              .Update(id,
+                                      [&](container::Metadata& m) {
+                                        m.extra[kCgroupExtraKey] = cg->ToJson();
+                                        return absl::OkStatus();
+                                      })
+                              .status();
+  if (!recorded.ok()) {
+    (void)cg->Destroy();
+    return recorded;
+  }
   return std::optional<cgroup::Cgroup>(std::move(*cg));
 }
 

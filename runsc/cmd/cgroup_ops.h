@@ -28,11 +28,15 @@ namespace runsc::cmd {
 
 inline constexpr char kCgroupExtraKey[] = "cgroup";
 
-// create: resolves linux.cgroupsPath and creates the cgroup with the spec's
-// linux.resources. nullopt when cgroups are off or nothing is asked.
+// create (of a root container or a pod's subcontainer): resolves
+// linux.cgroupsPath, creates the cgroup with the spec's linux.resources and
+// records it in container `id`'s meta.json before any process exists, so
+// that every later command (and delete after a killed create) finds it.
+// nullopt when cgroups are off or nothing is asked. On failure nothing is
+// left.
 absl::StatusOr<std::optional<cgroup::Cgroup>> CreateContainerCgroup(
     const cli::GlobalOptions& g, const specutils::Spec& spec,
-    const std::string& id);
+    container::Store& store, const std::string& id);
 
 // The cgroup recorded in md, if any.
 std::optional<cgroup::Cgroup> RecordedCgroup(const container::Metadata& md);

@@ -174,19 +174,9 @@ absl::StatusOr<container::Metadata> CreateContainer(
   // The cgroup exists (and is recorded) before the processes; both join it
   // before the sandbox is told to go.
   absl::StatusOr<std::optional<cgroup::Cgroup>> made =
-      CreateContainerCgroup(g, spec, o.id);
+      CreateContainerCgroup(g, spec, store, o.id);
   if (!made.ok()) return cleanup(made.status());
   cg = std::move(*made);
-  if (cg) {
-    absl::Status rec = store
-                           .Update(o.id,
-                                   [&](container::Metadata& m) {
-                                     m.extra[kCgroupExtraKey] = cg->ToJson();
-                                     return absl::OkStatus();
-                                   })
-                           .status();
-    if (!rec.ok()) return cleanup(rec);
-  }
 
   sandbox::LaunchConfig lc;
   lc.before_start = [&](pid_t sandbox_pid, pid_t gofer_pid) -> absl::Status {

@@ -174,19 +174,9 @@ absl::StatusOr<container::Metadata> CreateSubcontainer(
   // container's tasks are the pod's sentry's, which stays in the sandbox
   // container's cgroup (gVisor does the same; docs/multi-container.md).
   absl::StatusOr<std::optional<cgroup::Cgroup>> made =
-      CreateContainerCgroup(g, spec, o.id);
+      CreateContainerCgroup(g, spec, store, o.id);
   if (!made.ok()) return cleanup(made.status());
   cg = std::move(*made);
-  if (cg) {
-    absl::Status rec = store
-                           .Update(o.id,
-                                   [&](container::Metadata& m) {
-                                     m.extra[kCgroupExtraKey] = cg->ToJson();
-                                     return absl::OkStatus();
-                                   })
-                           .status();
-    if (!rec.ok()) return cleanup(rec);
-  }
 
   // Stdio: the descriptors `create` was given, or the replica of a host
   // terminal whose master went to the console socket.
