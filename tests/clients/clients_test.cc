@@ -234,6 +234,31 @@ TEST_F(PodmanTest, RunWithTerminal) {
   EXPECT_THAT(r.out, HasSubstr("/dev/pts/")) << r.out;
 }
 
+// A podman pod: its infra container and a member each run in a sandbox of
+// their own (podman sets no CRI annotations); the member takes the pod's
+// hostname, and stopping and removing the pod ends both.
+TEST_F(PodmanTest, PodWithInfraAndMember) {
+  Result r = Podman(
+      "pod create --name p1 --network none --infra-image localhost/bb "
+      "--infra-command 'sleep 1000'");
+  ASSERT_EQ(r.code, 0) << r.out;
+  r = Podman("run -d --pod p1 --name a localhost/bb sleep 1000");
+  ASSERT_EQ(r.code, 0) << r.out;
+  r = Podman("ps --filter pod=p1 --format '{{.Names}} {{.State}}'");
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("a Up")) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("-infra Up")) << r.out;
+  r = Podman("exec a hostname");
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_EQ(r.out, "p1\n");
+  r = Podman("pod stop -t 1 p1");
+  EXPECT_EQ(r.code, 0) << r.out;
+  r = Podman("pod rm p1");
+  EXPECT_EQ(r.code, 0) << r.out;
+  r = Podman("ps -a -q");
+  EXPECT_EQ(r.out, "") << r.out;
+}
+
 // The limits reach the host cgroup podman names (cgroupfs manager).
 TEST_F(PodmanTest, LimitsReachTheHostCgroup) {
   Result r = Podman(
