@@ -21,6 +21,7 @@
 
 #include "absl/base/internal/sysinfo.h"
 #include "absl/strings/str_cat.h"
+#include "base/sanitizers.h"
 
 namespace boot {
 namespace {
@@ -342,6 +343,7 @@ void PrepareForSeccomp() {
 
 absl::Status InstallSentryFilter(const SeccompOptions& options) {
   PrepareForSeccomp();
+  base::DisableLeakCheckAtExit();  // it would need ptrace (sanitizers.h)
   if (options.report_violations) {
     g_report_fd = options.report_fd;
     struct sigaction sa = {};

@@ -22,6 +22,7 @@
 #include "absl/strings/str_split.h"
 #include "base/errors.h"
 #include "base/logging.h"
+#include "base/sanitizers.h"
 #include "base/status_macros.h"
 #include "gofer/server.h"
 
@@ -242,6 +243,7 @@ absl::Status DropCapabilities() {
 }  // namespace
 
 absl::Status InstallGoferFilter() {
+  base::DisableLeakCheckAtExit();  // it would need ptrace (sanitizers.h)
   scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
   if (ctx == nullptr) return base::ErrnoStatus(ENOMEM, "seccomp_init");
   std::unique_ptr<void, void (*)(scmp_filter_ctx)> guard(ctx, seccomp_release);
@@ -312,6 +314,13 @@ absl::Status InstallGoferFilter() {
   for (int nr : kAllowed) {
     if (int rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0); rc != 0) {
       return base::ErrnoStatus(-rc, absl::StrCat("seccomp_rule_add ", nr));
+    }
+  }
+  if constexpr (base::kSanitized) {
+    for (int nr : {SCMP_SYS(pipe2), SCMP_SYS(sigaltstack)}) {
+      if (int rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0); rc != 0) {
+        return base::ErrnoStatus(-rc, absl::StrCat("seccomp_rule_add ", nr));
+      }
     }
   }
   // Never executable memory.

@@ -23,6 +23,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "base/errors.h"
+#include "base/sanitizers.h"
 #include "gofer/client.h"
 #include "gofer/testing/tree.h"
 #include "gtest/gtest.h"
@@ -40,20 +41,10 @@ int Err(const absl::StatusOr<T>& s) {
   return base::ErrnoFromStatus(s.status());
 }
 
-// Sanitizer runtimes make system calls of their own (pipe2, sigaltstack...)
-// that the gofer's filter rightly kills; sanitized builds serve unfiltered
-// (the filter itself is still tested by SeccompKillsUnexpectedSyscalls).
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-constexpr bool kSanitized = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-constexpr bool kSanitized = true;
-#else
-constexpr bool kSanitized = false;
-#endif
-#else
-constexpr bool kSanitized = false;
-#endif
+// Sanitizer runtimes make system calls of their own (base/sanitizers.h);
+// sanitized builds serve these tests unfiltered (the filter itself is still
+// tested by SeccompKillsUnexpectedSyscalls).
+using ::base::kSanitized;
 
 bool CanUnshareMountNamespace() {
   pid_t pid = fork();
