@@ -31,8 +31,8 @@ class FutexTest : public ::testing::Test {
     t1_ = kt_.task;
     CloneArgs a;
     a.flags = CLONE_VM | CLONE_SIGHAND | CLONE_THREAD;
-    t2_ = *kt_.kernel->Clone(*t1_, a);
-    t3_ = *kt_.kernel->Clone(*t1_, a);
+    t2_ = kt_.kernel->Clone(*t1_, a)->get();
+    t3_ = kt_.kernel->Clone(*t1_, a)->get();
   }
   FutexManager& fm() { return kt_.kernel->futexes(); }
   FutexKey Key(UserAddr a) { return MakeFutexKey(*t1_, a, true); }

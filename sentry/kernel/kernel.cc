@@ -192,7 +192,7 @@ ErrnoOr<std::shared_ptr<Kernel::PendingThread>> Kernel::SpawnPendingThread(
   return p;
 }
 
-ErrnoOr<Task*> Kernel::Clone(Task& parent, const CloneArgs& a) {
+ErrnoOr<std::shared_ptr<Task>> Kernel::Clone(Task& parent, const CloneArgs& a) {
   const uint64_t f = a.flags;
   // Linux's copy_process checks, in its order.
   if ((f & (CLONE_NEWNS | CLONE_FS)) == (CLONE_NEWNS | CLONE_FS)) {
@@ -304,7 +304,7 @@ ErrnoOr<Task*> Kernel::Clone(Task& parent, const CloneArgs& a) {
     };
     mu_.Await(absl::Condition(&done));
   }
-  return child.get();
+  return child;
 }
 
 void Kernel::SetSyscallDispatcher(std::function<SyscallResult(Task&)> d) {

@@ -129,7 +129,9 @@ class Kernel {
   // clone(2)/clone3(2)/fork/vfork. Validates flags like Linux's
   // copy_process. The child is started with StartTask when run mode is on;
   // CLONE_VFORK then blocks the parent until the child exits or execs.
-  ErrnoOr<Task*> Clone(Task& parent, const CloneArgs& args);
+  // The child may have run and exited by the time this returns: the
+  // reference keeps its Task readable (its tid) until the caller drops it.
+  ErrnoOr<std::shared_ptr<Task>> Clone(Task& parent, const CloneArgs& args);
 
   // Run mode: each task runs on its own host thread (Task::Run). The
   // dispatcher serves a syscall stop; it is set by sentry/syscalls.

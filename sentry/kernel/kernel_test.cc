@@ -27,7 +27,7 @@ Task* Fork(Task& parent, uint64_t flags = 0, int exit_signal = SIGCHLD) {
   a.flags = flags;
   a.exit_signal = exit_signal;
   auto c = parent.kernel().Clone(parent, a);
-  return c.ok() ? *c : nullptr;
+  return c.ok() ? c->get() : nullptr;
 }
 
 TEST(PidNamespaceTest, AllocatesCyclicallyAboveLast) {

@@ -18,7 +18,7 @@ TEST(ProcProviderTest, ListsProcessesAndGeneratesFiles) {
     kt.task->tg().exe = "/bin/sh";
   }
   CloneArgs a;
-  Task* c = *kt.kernel->Clone(*kt.task, a);
+  Task* c = kt.kernel->Clone(*kt.task, a)->get();
   KernelProcessProvider p(kt.kernel.get());
   EXPECT_EQ(p.Tgids(), (std::vector<int>{1, 2}));
   EXPECT_EQ(p.CallerTgid(), 0);
