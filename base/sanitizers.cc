@@ -9,7 +9,7 @@ std::atomic<bool> g_leak_check_off{false};
 
 }  // namespace
 
-void DisableLeakCheckAtExit() { g_leak_check_off.store(true); }
+void PrepareSanitizerForSandbox() { g_leak_check_off.store(true); }
 
 }  // namespace base
 

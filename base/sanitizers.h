@@ -1,11 +1,11 @@
 // Whether this binary was built with a sanitizer runtime (make asan). Those
 // runtimes make system calls of their own (pipe2 to probe memory,
 // sigaltstack for each new thread, prctl and ptrace for the leak check at
-// exit), which the sandbox's seccomp filters rightly refuse. So that the
-// end-to-end tests can run under ASan, sanitized builds allow the first two
-// in the gofer's filter, and processes that run under a filter turn the
-// exit-time leak check off (DisableLeakCheckAtExit). Release builds change
-// nothing.
+// exit, /proc reads to report), which the sandbox's seccomp filters rightly
+// refuse. So that the end-to-end tests can run under ASan, sanitized builds
+// allow the first two in the gofer's filter, and processes that run under a
+// filter prepare the sanitizer first (PrepareSanitizerForSandbox). Release
+// builds change nothing.
 #ifndef BASE_SANITIZERS_H_
 #define BASE_SANITIZERS_H_
 
@@ -25,10 +25,15 @@ inline constexpr bool kSanitized = true;
 inline constexpr bool kSanitized = false;
 #endif
 
-// Turns LeakSanitizer's check at exit off in this process (it stops the
-// world with ptrace, which a seccomp filter refuses). No-op unless
-// sanitized.
-void DisableLeakCheckAtExit();
+// Called by a process about to install a seccomp filter: turns
+// LeakSanitizer's check at exit off (it stops the world with ptrace, which
+// the filter refuses). No-op unless sanitized.
+//
+// A sanitizer report from a filtered process stops after its first lines:
+// printing the stack opens /proc/self/maps, which the filter kills. To read
+// one, let the sentry's filter allow open/openat/readlink in a local build
+// and run with ASAN_OPTIONS=symbolize=0 (then addr2line the offsets).
+void PrepareSanitizerForSandbox();
 
 }  // namespace base
 

@@ -343,7 +343,7 @@ void PrepareForSeccomp() {
 
 absl::Status InstallSentryFilter(const SeccompOptions& options) {
   PrepareForSeccomp();
-  base::DisableLeakCheckAtExit();  // it would need ptrace (sanitizers.h)
+  base::PrepareSanitizerForSandbox();
   if (options.report_violations) {
     g_report_fd = options.report_fd;
     struct sigaction sa = {};

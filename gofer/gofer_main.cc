@@ -243,7 +243,7 @@ absl::Status DropCapabilities() {
 }  // namespace
 
 absl::Status InstallGoferFilter() {
-  base::DisableLeakCheckAtExit();  // it would need ptrace (sanitizers.h)
+  base::PrepareSanitizerForSandbox();
   scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
   if (ctx == nullptr) return base::ErrnoStatus(ENOMEM, "seccomp_init");
   std::unique_ptr<void, void (*)(scmp_filter_ctx)> guard(ctx, seccomp_release);
