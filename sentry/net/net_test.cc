@@ -18,10 +18,26 @@ using EpRef = std::shared_ptr<Endpoint>;
 
 Cred TestCred() { return Cred{42, 1000, 1000}; }
 
-EpRef New(Stack& s, int family, int type) {
+// A test's reference to an endpoint, held as a socket file holds one: when
+// the last copy goes, the endpoint is released (Socket's destructor), which
+// breaks the peer <-> peer references of a connection.
+EpRef Own(EpRef ep) {
+  Endpoint* raw = ep.get();
+  return EpRef(raw, [ep = std::move(ep)](Endpoint* e) mutable {
+    e->Release();
+    ep.reset();
+  });
+}
+
+// An endpoint as the stack sees it (what Pair and Bind keep references to).
+EpRef NewEndpoint(Stack& s, int family, int type) {
   auto k = CheckSocketKind(family, type, 0);
   EXPECT_TRUE(k.ok());
   return std::make_shared<Endpoint>(&s, k->family, k->type, k->protocol);
+}
+
+EpRef New(Stack& s, int family, int type) {
+  return Own(NewEndpoint(s, family, type));
 }
 
 ErrnoOr<size_t> SendStr(Endpoint& ep, const std::string& s,
@@ -61,10 +77,10 @@ Got RecvStr(Endpoint& ep, size_t n, int flags = 0, bool nonblock = true) {
 }
 
 std::pair<EpRef, EpRef> MakePair(Stack& s, int type) {
-  auto a = New(s, AF_UNIX, type);
-  auto b = New(s, AF_UNIX, type);
+  auto a = NewEndpoint(s, AF_UNIX, type);
+  auto b = NewEndpoint(s, AF_UNIX, type);
   Endpoint::Pair(a, b, TestCred());
-  return {a, b};
+  return {Own(a), Own(b)};
 }
 
 TEST(AddressTest, UnixDecodeAndEncode) {
@@ -198,6 +214,7 @@ TEST(UnixTest, ListenConnectAcceptAbstract) {
             Errno{EISCONN});
   auto conn = srv->Accept({true, nullptr});
   ASSERT_TRUE(conn.ok());
+  *conn = Own(*conn);  // as accept(2)'s new socket file holds it
   ASSERT_TRUE(SendStr(*cli, "ping").ok());
   EXPECT_EQ(RecvStr(**conn, 8).data, "ping");
   EXPECT_EQ((*conn)->LocalAddress()->unix_name, name.unix_name);
@@ -390,6 +407,7 @@ TEST(InetTest, TcpLoopback) {
   EXPECT_TRUE(inprog);  // non-blocking TCP: EINPROGRESS, as Linux
   auto conn = srv->Accept({true, nullptr});
   ASSERT_TRUE(conn.ok());
+  *conn = Own(*conn);  // as accept(2)'s new socket file holds it
   EXPECT_EQ((*conn)->PeerAddress()->port, cli->LocalAddress()->port);
   EXPECT_EQ(cli->LocalAddress()->ToString().substr(0, 10), "127.0.0.1:");
   ASSERT_TRUE(SendStr(*cli, "tcp").ok());
