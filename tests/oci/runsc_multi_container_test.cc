@@ -286,9 +286,15 @@ TEST_F(MultiContainerTest, PauseAndResumeArePerContainer) {
     ASSERT_EQ(r.code, 0) << r.err;
     EXPECT_EQ(Status(paused), "paused");
     EXPECT_EQ(Status(other), "running");
-    // A task interrupted mid-iteration may finish its echo: let it settle.
-    usleep(200 * 1000);
+    // A task interrupted mid-iteration may finish its echo: wait until the
+    // output holds still for 300 ms (bounded).
     long frozen = lines(paused);
+    for (int i = 0; i < 20; ++i) {
+      usleep(300 * 1000);
+      long now = lines(paused);
+      if (now == frozen) break;
+      frozen = now;
+    }
     EXPECT_TRUE(grows(other))
         << other << " stopped while " << paused << " was paused";
     EXPECT_EQ(lines(paused), frozen) << paused << " ran while paused";
