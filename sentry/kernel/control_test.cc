@@ -51,7 +51,7 @@ TEST(ContainerIdTest, SignalsFromOutsideStayInTheContainer) {
   a.container_id = "a";
   a.container_init = true;
   Task* ainit = *kt.kernel->CreateExecProcess(std::move(a));
-  Task* achild = *kt.kernel->Clone(*ainit, CloneArgs{});
+  Task* achild = kt.kernel->Clone(*ainit, CloneArgs{})->get();
   NewTaskArgs b;
   b.mm = kt.mem;
   b.container_id = "b";
@@ -77,7 +77,7 @@ TEST(ContainerIdTest, ExitOfAContainerInitKillsOnlyItsContainer) {
   a.container_id = "a";
   a.container_init = true;
   Task* ainit = *kt.kernel->CreateExecProcess(std::move(a));
-  Task* achild = *kt.kernel->Clone(*ainit, CloneArgs{});
+  Task* achild = kt.kernel->Clone(*ainit, CloneArgs{})->get();
   NewTaskArgs b;
   b.mm = kt.mem;
   b.container_id = "b";
