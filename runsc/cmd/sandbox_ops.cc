@@ -150,18 +150,8 @@ absl::StatusOr<container::Metadata> CreateContainer(
     return CreateSubcontainer(g, o, spec, pod_sandbox);
   }
   container::Store store = OpenStore(g);
-  container::Metadata md;
-  md.id = o.id;
-  md.bundle = spec.bundle_dir;
-  md.spec = spec.raw;
-  md.status = container::Status::kCreating;
-  md.created = absl::Now();
-  md.console_socket = o.console_socket;
+  container::Metadata md = NewCreatingRecord(o, spec);
   md.sandbox_id = o.id;
-  md.annotations = spec.annotations;
-  // Until it is created, the container belongs to this process: if it dies
-  // midway, `state` reports stopped and delete cleans up (docs/faults.md).
-  container::RecordCreator(md);
   RETURN_IF_ERROR(store.Create(md));
   std::optional<cgroup::Cgroup> cg;  // cgroup_ops.h
   auto cleanup = [&](absl::Status s) {
@@ -263,6 +253,20 @@ absl::StatusOr<container::Metadata> CreateContainer(
     return cleanup(st);
   }
   return *up;
+}
+
+container::Metadata NewCreatingRecord(const cli::CreateOptions& o,
+                                      const specutils::Spec& spec) {
+  container::Metadata md;
+  md.id = o.id;
+  md.bundle = spec.bundle_dir;
+  md.spec = spec.raw;
+  md.status = container::Status::kCreating;
+  md.created = absl::Now();
+  md.console_socket = o.console_socket;
+  md.annotations = spec.annotations;
+  container::RecordCreator(md);
+  return md;
 }
 
 absl::StatusOr<container::Metadata> FinishCreate(container::Store& store,

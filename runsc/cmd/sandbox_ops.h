@@ -65,6 +65,13 @@ std::vector<std::string> ChildGlobalArgs(const cli::GlobalOptions& g,
 // Writes `pid` to `path` atomically (temporary file, rename).
 absl::Status WritePidFile(const std::string& path, pid_t pid);
 
+// The start of create (root container or pod subcontainer): the record of
+// container o.id in status creating, with this process as its creator, so
+// that a create killed midway reads stopped and delete cleans up
+// (docs/faults.md). The caller fills in the sandbox fields and stores it.
+container::Metadata NewCreatingRecord(const cli::CreateOptions& o,
+                                      const specutils::Spec& spec);
+
 // The end of create, once everything is launched and recorded (status
 // creating): create's hooks (hooks.h RunCreateHooks), status created, then
 // the pid file (last: engines take its appearance as "created") with `pid`.

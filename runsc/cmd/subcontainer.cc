@@ -134,21 +134,11 @@ absl::StatusOr<container::Metadata> CreateSubcontainer(
         container::StatusName(sbs), " (it must be created or running)"));
   }
 
-  container::Metadata md;
-  md.id = o.id;
-  md.bundle = spec.bundle_dir;
-  md.spec = spec.raw;
-  md.status = container::Status::kCreating;
-  md.created = absl::Now();
-  md.console_socket = o.console_socket;
+  container::Metadata md = NewCreatingRecord(o, spec);
   md.sandbox_id = sb->id;
   md.sandbox_pid = sb->sandbox_pid;
   md.sandbox_start_time = sb->sandbox_start_time;
   md.control_socket = sb->control_socket;
-  md.annotations = spec.annotations;
-  // As for a root container: a create killed midway leaves a container
-  // that reads stopped, and whatever it launched is recorded for delete.
-  container::RecordCreator(md);
   RETURN_IF_ERROR(store.Create(md));
   pid_t gofer_pid = 0, waiter_pid = 0;
   bool in_sandbox = false;

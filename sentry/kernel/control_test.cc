@@ -3,6 +3,7 @@
 // (events) and the terminal's process-group check.
 #include <sys/wait.h>
 
+#include <string>
 #include <thread>
 
 #include "absl/synchronization/notification.h"
@@ -13,19 +14,21 @@
 namespace sentry::kernel {
 namespace {
 
+// A process of container `id` started from outside (exec), its init if
+// `init`.
+Task* NewContainerProcess(KernelAndTask& kt, const std::string& id, bool init) {
+  NewTaskArgs args;
+  args.mm = kt.mem;
+  args.container_id = id;
+  args.container_init = init;
+  return *kt.kernel->CreateExecProcess(std::move(args));
+}
+
 // Multi-container sandboxes: every process carries its container's id.
 TEST(ContainerIdTest, SetAtCreationAndInheritedByFork) {
   auto kt = MakeKernelAndTask();
-  NewTaskArgs a;
-  a.mm = kt.mem;
-  a.container_id = "a";
-  a.container_init = true;
-  Task* ainit = *kt.kernel->CreateExecProcess(std::move(a));
-  NewTaskArgs b;
-  b.mm = kt.mem;
-  b.container_id = "b";
-  b.container_init = true;
-  Task* binit = *kt.kernel->CreateExecProcess(std::move(b));
+  Task* ainit = NewContainerProcess(kt, "a", /*init=*/true);
+  Task* binit = NewContainerProcess(kt, "b", /*init=*/true);
   auto child = kt.kernel->Clone(*ainit, CloneArgs{});
   ASSERT_TRUE(child.ok());
   EXPECT_EQ((*child)->tg().container_id, "a");
@@ -46,16 +49,9 @@ TEST(ContainerIdTest, SetAtCreationAndInheritedByFork) {
 
 TEST(ContainerIdTest, SignalsFromOutsideStayInTheContainer) {
   auto kt = MakeKernelAndTask();
-  NewTaskArgs a;
-  a.mm = kt.mem;
-  a.container_id = "a";
-  a.container_init = true;
-  Task* ainit = *kt.kernel->CreateExecProcess(std::move(a));
+  Task* ainit = NewContainerProcess(kt, "a", /*init=*/true);
   Task* achild = kt.kernel->Clone(*ainit, CloneArgs{})->get();
-  NewTaskArgs b;
-  b.mm = kt.mem;
-  b.container_id = "b";
-  Task* bproc = *kt.kernel->CreateExecProcess(std::move(b));
+  Task* bproc = NewContainerProcess(kt, "b", /*init=*/false);
   // A pid of another container is not found through container "a".
   EXPECT_EQ(ToInt(kt.kernel
                       ->SignalFromOutside(bproc->tg().tgid, SIGKILL, false,
@@ -72,16 +68,9 @@ TEST(ContainerIdTest, SignalsFromOutsideStayInTheContainer) {
 
 TEST(ContainerIdTest, ExitOfAContainerInitKillsOnlyItsContainer) {
   auto kt = MakeKernelAndTask();
-  NewTaskArgs a;
-  a.mm = kt.mem;
-  a.container_id = "a";
-  a.container_init = true;
-  Task* ainit = *kt.kernel->CreateExecProcess(std::move(a));
+  Task* ainit = NewContainerProcess(kt, "a", /*init=*/true);
   Task* achild = kt.kernel->Clone(*ainit, CloneArgs{})->get();
-  NewTaskArgs b;
-  b.mm = kt.mem;
-  b.container_id = "b";
-  Task* bproc = *kt.kernel->CreateExecProcess(std::move(b));
+  Task* bproc = NewContainerProcess(kt, "b", /*init=*/false);
   int apid = ainit->tg().tgid;
   ainit->ExitThread(ExitedStatus(0));
   EXPECT_EQ(*kt.kernel->WaitPidExit(apid), ExitedStatus(0));
